@@ -152,10 +152,10 @@ func prevOutOf(tx *wire.MsgTx, idx int, prevOuts txscript.PrevOutputFetcher) (*w
 
 // Serialized sizes of transaction parts.
 const (
-	txVersionLockLen = 4 + 4          // version ‖ locktime
-	txInLen          = 36 + 1 + 4     // outpoint ‖ empty scriptSig ‖ sequence
-	witnessMarkerLen = 2              // segwit marker and flag
-	keyPathWitness   = 1 + 1 + 64     // item count ‖ len ‖ sig64
+	txVersionLockLen = 4 + 4      // version ‖ locktime
+	txInLen          = 36 + 1 + 4 // outpoint ‖ empty scriptSig ‖ sequence
+	witnessMarkerLen = 2          // segwit marker and flag
+	keyPathWitness   = 1 + 1 + 64 // item count ‖ len ‖ sig64
 	controlBlockLen  = controlBlockBaseLen
 )
 
