@@ -2,32 +2,22 @@ package follow
 
 import (
 	"context"
-	"errors"
 
+	"github.com/bitai-l2/bitai/btcnode"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 )
 
-// BlockID names a block by hash and height.
-//
-// TODO(H5): becomes an alias of btcnode.BlockID once package btcnode lands.
-type BlockID struct {
-	Hash   chainhash.Hash
-	Height int32
-}
+// BlockID names a block by hash and height (btcnode's type).
+type BlockID = btcnode.BlockID
 
-// BlockNotification is one notifyblocks message from the node.
-//
-// TODO(H5): becomes an alias of btcnode.BlockNotification once package btcnode lands.
-type BlockNotification struct {
-	Connected bool
-	Hash      chainhash.Hash
-	Height    int32
-}
+// BlockNotification is one notifyblocks message from the node (btcnode's type).
+type BlockNotification = btcnode.BlockNotification
 
 // Chain is what the follower reads from a Bitcoin node: its best block, the hash
 // of its active chain at a height, and any block it knows by hash (btcd and Bitcoin
-// Core keep side-chain blocks, which Disconnect events need).
+// Core keep side-chain blocks, which Disconnect events need). Block must return
+// an error matching btcnode.ErrBlockNotFound for a block the node does not know.
 type Chain interface {
 	// BestBlock returns the tip of the node's active chain.
 	BestBlock(ctx context.Context) (BlockID, error)
@@ -44,7 +34,7 @@ type Notifier interface {
 	NotifyBlocks(ctx context.Context) (<-chan BlockNotification, error)
 }
 
-// errBlockNotFound stands in for btcnode.ErrBlockNotFound.
-//
-// TODO(H5): replace with btcnode.ErrBlockNotFound once package btcnode lands.
-var errBlockNotFound = errors.New("block not found")
+var (
+	_ Chain    = (*btcnode.Client)(nil)
+	_ Notifier = (*btcnode.Client)(nil)
+)

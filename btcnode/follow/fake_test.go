@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitai-l2/bitai/btcnode"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/stretchr/testify/require"
@@ -191,7 +192,7 @@ func (c *fakeChain) BlockHash(ctx context.Context, h int32) (chainhash.Hash, err
 	c.mu.Lock()
 	if h < 0 || int(h) >= len(c.active) {
 		c.mu.Unlock()
-		return chainhash.Hash{}, fmt.Errorf("height %d: %w", h, errBlockNotFound)
+		return chainhash.Hash{}, fmt.Errorf("height %d: %w", h, btcnode.ErrBlockNotFound)
 	}
 	hash := c.active[h]
 	c.mu.Unlock()
@@ -212,7 +213,7 @@ func (c *fakeChain) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBl
 	defer c.mu.Unlock()
 	b, ok := c.blocks[hash]
 	if !ok || c.forget[hash] {
-		return nil, fmt.Errorf("block %s: %w", hash, errBlockNotFound)
+		return nil, fmt.Errorf("block %s: %w", hash, btcnode.ErrBlockNotFound)
 	}
 	return b, nil
 }
@@ -300,30 +301,55 @@ func (k *consumer) handle(_ context.Context, ev Event) error {
 			return err
 		}
 	}
-	require.Equal(k.t, ev.Hash, ev.Block.BlockHash(), "event hash")
-	if ev.Prepared != nil {
-		require.Equal(k.t, ev.Hash, ev.Prepared, "prepared result belongs to another block")
+	if err := k.check(ev); err != nil {
+		return err
 	}
 	switch ev.Kind {
 	case Connect:
-		require.Equal(k.t, k.tip.Hash, ev.Block.Header.PrevBlock, "connect %s: parent is not the tip", k.c.nameOf(ev.Hash))
-		require.Equal(k.t, k.tip.Height+1, ev.Height)
 		k.tip = BlockID{Hash: ev.Hash, Height: ev.Height}
 		k.hash[ev.Height] = ev.Hash
 		k.log = append(k.log, "+"+k.c.nameOf(ev.Hash))
 	case Disconnect:
-		require.Equal(k.t, k.tip, BlockID{Hash: ev.Hash, Height: ev.Height}, "disconnect of a non-tip")
 		delete(k.hash, ev.Height)
 		k.tip = BlockID{Hash: ev.Block.Header.PrevBlock, Height: ev.Height - 1}
 		k.log = append(k.log, "-"+k.c.nameOf(ev.Hash))
-	default:
-		k.t.Fatalf("bad event kind %v", ev.Kind)
 	}
 	k.snap = append(k.snap, snapshot{tip: k.tip, hash: maps.Clone(k.hash)})
 	if k.stop != nil && k.stop(k) {
 		k.cancel()
 	}
 	return nil
+}
+
+// check verifies what every event must satisfy against the consumer's tip.
+func (k *consumer) check(ev Event) error {
+	if err := invariant(k.t, ev.Hash == ev.Block.BlockHash(), "event hash %s is not its block's", ev.Hash); err != nil {
+		return err
+	}
+	if ev.Prepared != nil {
+		if err := invariant(k.t, ev.Prepared == any(ev.Hash), "prepared result of %s belongs to another block", k.c.nameOf(ev.Hash)); err != nil {
+			return err
+		}
+	}
+	switch ev.Kind {
+	case Connect:
+		return invariant(k.t, ev.Block.Header.PrevBlock == k.tip.Hash && ev.Height == k.tip.Height+1,
+			"connect %s at %d: parent is not the tip %s", k.c.nameOf(ev.Hash), ev.Height, k.c.nameOf(k.tip.Hash))
+	case Disconnect:
+		return invariant(k.t, k.tip == BlockID{Hash: ev.Hash, Height: ev.Height},
+			"disconnect %s at %d: not the tip %s", k.c.nameOf(ev.Hash), ev.Height, k.c.nameOf(k.tip.Hash))
+	}
+	return invariant(k.t, false, "bad event kind %v", ev.Kind)
+}
+
+// invariant marks the test failed and returns an error when ok is false. Handlers
+// run off the test goroutine, where require must not be used.
+func invariant(t *testing.T, ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	t.Errorf(format, args...)
+	return fmt.Errorf("invariant: "+format, args...)
 }
 
 func (k *consumer) events() []string {

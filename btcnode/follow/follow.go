@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bitai-l2/bitai/btcnode"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
 )
@@ -235,7 +236,7 @@ func (f *Follower) Run(ctx context.Context, handler Handler) error {
 			retry.attempt++
 			d := retry.delay()
 			f.log.Warn("node error, retrying", "attempt", retry.attempt,
-				"retry_in", d, "err", err)
+				"retry_in", d, "temporary", btcnode.IsTemporary(err), "err", err)
 			if err := sleep(ctx, d); err != nil {
 				return err
 			}

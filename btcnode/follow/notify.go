@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/bitai-l2/bitai/btcnode"
 )
 
 // watch keeps a block-notification subscription open for as long as ctx lives,
@@ -32,6 +34,7 @@ func (f *Follower) watch(ctx context.Context, wake chan<- struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
+		poke(wake) // the idle wait was sized for live notifications: re-arm it to poll
 		retry.attempt++
 		d := retry.delay()
 		f.log.Warn("block notifications closed, polling", "attempt", retry.attempt, "retry_in", d)
@@ -95,8 +98,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // isNotFound reports whether err says the node does not know a block.
-//
-// TODO(H5): use btcnode's typed ErrBlockNotFound once package btcnode lands.
 func isNotFound(err error) bool {
-	return errors.Is(err, errBlockNotFound)
+	return errors.Is(err, btcnode.ErrBlockNotFound)
 }
