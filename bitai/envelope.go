@@ -12,21 +12,21 @@ import (
 
 // ord's inscription envelope, parsed exactly as ord 0.27.1 (ordinals/ord 5241ef3,
 // src/inscriptions/envelope.rs, tag.rs, inscription.rs on rust-bitcoin 0.32.8) does.
-// docs/protocol.md rules O-1 … O-20 state the same thing in words.
+// docs/protocol.md rules O-1 … O-18 state the same thing in words.
 //
 // Where it sits (O-1):
 //
 //	leaf script = witness[n-2]                      (n ≥ 2, last not an annex)
 //	            | witness[n-3]                      (n ≥ 3, last element starts 0x50)
 //
-// What it looks like inside the leaf script (O-3 … O-7); any bytes may come before
+// What it looks like inside the leaf script (O-2 … O-8); any bytes may come before
 // and after, and a script may hold several envelopes:
 //
 //	envelope = emptyPush ‖ OP_IF ‖ push("ord") ‖ item* ‖ OP_ENDIF
 //	emptyPush = OP_0 | OP_PUSHDATA1 0x00 | OP_PUSHDATA2 0x0000 | OP_PUSHDATA4 0x00000000
 //	item     = any data push | OP_1NEGATE (= 0x81, pushnum) | OP_1 … OP_16 (= 1 … 16, pushnum)
 //
-// How the items (the raw payload) become an inscription (O-8 … O-17):
+// How the items (the raw payload) become an inscription (O-10 … O-17):
 //
 //	payload  = field* ‖ [ emptyPush ‖ bodyPush* ]   (separator: first empty item at an even index)
 //	field    = tag ‖ value                          (an odd item left over: incomplete_field)
@@ -67,14 +67,14 @@ const taprootAnnexPrefix = 0x50
 type Envelope struct {
 	// Input is the index of the input whose leaf script holds the envelope.
 	Input int
-	// Offset counts envelopes within that input, from 0 (rule O-19).
+	// Offset counts envelopes within that input, from 0 (rule O-9).
 	Offset int
 	// Payload holds the items after "ord" in order (ord's RawEnvelope payload):
 	// each push's bytes, and 0x81 or 1…16 for a pushnum opcode.
 	Payload [][]byte
 	// Pushnum is set when any item was OP_1NEGATE or OP_1 … OP_16 (rule O-6).
 	Pushnum bool
-	// Stutter is ord's stutter flag (rule O-7).
+	// Stutter is ord's stutter flag (rule O-8).
 	Stutter bool
 	// Inscription is the payload read as fields and body.
 	Inscription Inscription
@@ -94,7 +94,7 @@ type Inscription struct {
 	Metaprotocol       []byte
 	HasMetaprotocol    bool
 
-	// Pointer is PointerRaw read as ord's Inscription::pointer does (rule O-15);
+	// Pointer is PointerRaw read as ord's Inscription::pointer does (rule O-16);
 	// nil when absent or when a byte after the eighth is non-zero.
 	Pointer    *uint64
 	PointerRaw []byte
@@ -118,7 +118,7 @@ type Inscription struct {
 	HasRune             bool
 
 	// UnrecognizedTags lists, in byte order, the distinct tags ord leaves over after
-	// taking the fields it knows (rule O-13): unknown tags, and a known non-repeating
+	// taking the fields it knows (rule O-15): unknown tags, and a known non-repeating
 	// tag that appeared more than once.
 	UnrecognizedTags [][]byte
 
@@ -153,8 +153,8 @@ func TapLeafOf(witness wire.TxWitness) (script, controlBlock []byte, ok bool) {
 
 // ParseEnvelopes returns every ord envelope of tx in ord's order: by input, then
 // by position in that input's leaf script. An envelope's index in the result is
-// its inscription index (the i in <txid>i<index>, rule O-19). It never fails: an
-// input whose leaf script does not tokenize contributes nothing (rule O-2).
+// its inscription index (the i in <txid>i<index>, rule O-9). It never fails: an
+// input whose leaf script does not tokenize contributes nothing (rule O-3).
 func ParseEnvelopes(tx *wire.MsgTx) []Envelope {
 	if tx == nil {
 		return nil
@@ -189,7 +189,7 @@ type rawEnvelope struct {
 
 // rawEnvelopes is ord's RawEnvelope::from_tapscript: scan every instruction; each
 // empty push may open an envelope. ok is false when the script fails to tokenize
-// anywhere (rule O-2).
+// anywhere (rule O-3).
 func rawEnvelopes(script []byte) ([]rawEnvelope, bool) {
 	s := scanner{tok: txscript.MakeScriptTokenizer(0, script)}
 	var envs []rawEnvelope
@@ -218,7 +218,7 @@ func rawEnvelopes(script []byte) ([]rawEnvelope, bool) {
 
 // envelope is ord's RawEnvelope::from_instructions, called right after an empty
 // push. It returns the envelope if one is complete, else the stutter flag for the
-// next empty push (rule O-7).
+// next empty push (rules O-5 … O-8).
 func (s *scanner) envelope(stutter bool) (bool, rawEnvelope, bool) {
 	if !s.accept(instr.isOpIf) || !s.accept(instr.isProtocolID) {
 		next, ok := s.peek()
@@ -379,7 +379,7 @@ type tagState struct {
 }
 
 // readFields is the field half of ord's From<RawEnvelope> for ParsedEnvelope
-// (rules O-9 … O-15); items are the payload items before the body separator.
+// (rules O-11 … O-15); items are the payload items before the body separator.
 func readFields(items [][]byte) Inscription {
 	ins := Inscription{IncompleteField: len(items)%2 == 1}
 	var tags [tagCount]tagState
@@ -445,7 +445,7 @@ func readFields(items [][]byte) Inscription {
 }
 
 // joinChunks is Tag::take for a chunked tag: every value of tag t, joined in
-// order (rule O-11). A single value is returned as is.
+// order (rule O-13). A single value is returned as is.
 func joinChunks(items [][]byte, t OrdTag, st tagState) ([]byte, bool) {
 	if st.count <= 1 {
 		return st.first, st.count == 1
@@ -459,7 +459,7 @@ func joinChunks(items [][]byte, t OrdTag, st tagState) ([]byte, bool) {
 	return out, true
 }
 
-// decodePointer is ord's Inscription::pointer (rule O-15): little-endian, missing
+// decodePointer is ord's Inscription::pointer (rule O-16): little-endian, missing
 // high bytes are zero, bytes after the eighth must all be zero.
 func decodePointer(raw []byte) (uint64, bool) {
 	var p uint64
@@ -491,7 +491,7 @@ func (id InscriptionID) String() string {
 const inscriptionIDLen = chainhash.HashSize + 4
 
 // ParseInscriptionIDValue decodes a parent or delegate value as ord's
-// InscriptionId::from_value does (rule O-16): 32 txid bytes in internal order,
+// InscriptionId::from_value does (rule O-17): 32 txid bytes in internal order,
 // then the index little-endian in 0–4 bytes, where a last byte of zero is allowed
 // only when exactly 4 index bytes are given.
 func ParseInscriptionIDValue(value []byte) (InscriptionID, bool) {
