@@ -212,16 +212,12 @@ func ordOpen() rsScript { return rsScript{}.op(txscript.OP_FALSE, txscript.OP_IF
 
 var envXOnly = bytes.Repeat([]byte{7}, 32)
 
-// TestEnvelopeReadmeRules pins the 12 rules of shared/testdata/README.md (and the
-// docs' O-rules) with scripts built byte by byte.
-func TestEnvelopeReadmeRules(t *testing.T) {
+// readmeRuleCases pins the 12 rules of shared/testdata/README.md (and the docs'
+// O-rules) with scripts built byte by byte.
+func readmeRuleCases() []ordCase {
 	plain := ordOpen().push([]byte{1}).pushStr("text/plain").push(nil).pushStr("hi").op(txscript.OP_ENDIF)
 	plainView := ordEnvelope{Payload: ordInscription{ContentType: envStr("text/plain"), Body: envStr("hi")}}
-	tests := []struct {
-		name      string
-		witnesses []wire.TxWitness
-		want      []ordEnvelope
-	}{
+	return []ordCase{
 		{name: "1 truncated push after a good envelope drops the input",
 			witnesses: []wire.TxWitness{envScriptWitness(plain.op(txscript.OP_DATA_2, 1))}},
 		{name: "1 truncated PUSHDATA2 length drops the input",
@@ -323,7 +319,10 @@ func TestEnvelopeReadmeRules(t *testing.T) {
 			},
 			want: []ordEnvelope{plainView, {Offset: 1, Payload: plainView.Payload}, {Input: 2, Payload: plainView.Payload}}},
 	}
-	for _, tc := range tests {
+}
+
+func TestEnvelopeReadmeRules(t *testing.T) {
+	for _, tc := range readmeRuleCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, parseOrdView(t, tc.witnesses...))
 		})
@@ -383,7 +382,7 @@ func TestEnvelopeAllocationBounded(t *testing.T) {
 	require.Less(t, allocated, uint64(len(s)+100*len(envs[0].Payload)+4096))
 }
 
-// slices520 yields b in 520-byte pushes, like ord's builder.
+// envChunks520 yields b in 520-byte pushes, like ord's builder.
 func envChunks520(b []byte) func(func([]byte) bool) {
 	return func(yield func([]byte) bool) {
 		for len(b) > 0 {
