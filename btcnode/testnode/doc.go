@@ -2,7 +2,10 @@
 // `go tool -n btcd` (pinned with go get -tool; resolved once per test process and
 // exec'd directly, since killing a `go tool` wrapper orphans btcd), loopback only,
 // free ports, a temp --datadir/--logdir, --configfile=/dev/null and mainnet-like
-// policy (--rejectnonstd --norelaypriority --blockprioritysize=0). Each node is
+// policy: --rejectnonstd --norelaypriority --blockprioritysize=0, plus
+// --limitfreerelay=0, without which btcd still relays zero-fee txs up to 15 kB/min
+// through its rate limiter (mempool.go checkFees) even with --norelaypriority.
+// --nobanning and --trickleinterval=50ms keep multi-node tests quick. Each node is
 // killed by PID in t.Cleanup (SIGCONT, SIGTERM, SIGKILL after a short grace, wait),
 // and on Linux also by the kernel if the test process dies first. Start skips the
 // test under -short.

@@ -47,7 +47,9 @@ type coin struct {
 // and broadcast. It spends one confirmed, mature output of the node's own (on an
 // empty chain it first mines 110 blocks; when it runs out it mines one more), so the
 // returned tx is unconfirmed and depends on no mempool tx: MineBlockOn can include
-// it alone.
+// it alone. Mining to fund also confirms whatever sits in the mempool, so call Fund
+// before staging mempool state. amount must leave room for the fee in one coinbase
+// (50 BTC on a young regtest chain).
 func (n *Node) Fund(t testing.TB, pkScript []byte, amount int64) (*wire.MsgTx, wire.OutPoint) {
 	t.Helper()
 	n.wallet.mu.Lock()
