@@ -4,16 +4,16 @@ import "encoding/binary"
 
 // Error kinds of chain parameters.
 const (
-	// ErrParamsOutOfBounds: chain params that break a rule of P-3 or a deployment bound.
+	// ErrParamsOutOfBounds: chain params that break a rule of T-16 or a deployment bound.
 	ErrParamsOutOfBounds = ErrorKind("ErrParamsOutOfBounds")
 	// ErrBadBounds: deployment chain bounds that contradict each other.
 	ErrBadBounds = ErrorKind("ErrBadBounds")
 )
 
-// ChainParamsVersion is the sub-record version of ChainParams v1 (rule P-1).
+// ChainParamsVersion is the sub-record version of ChainParams v1 (rule T-14).
 const ChainParamsVersion uint8 = 1
 
-// ChainParamsLen is the length of the v1 params record's data (rule P-1).
+// ChainParamsLen is the length of the v1 params record's data (rule T-14).
 const ChainParamsLen = 5*4 + 8 + 8 + 4 + 4 + 2 + 32 + 32 + 8
 
 // MinWindow is the least number of blocks each commit/reveal window must leave open
@@ -62,7 +62,7 @@ func DefaultChainParams() ChainParams {
 	}
 }
 
-// The params v1 record (rule P-1): a SubRecord with version 1 whose data is
+// The params v1 record (rule T-14): a SubRecord with version 1 whose data is
 //
 //	params v1 = requestTTL u32 ‖ commitTimeout u32 ‖ revealTimeout u32 ‖ epochBlocks u32 ‖
 //	            forceDelay u32 ‖ minStake u64 ‖ slash u64 ‖ unstakeDelay u32 ‖
@@ -89,7 +89,7 @@ func (p ChainParams) Record() SubRecord {
 	return SubRecord{Version: ChainParamsVersion, Data: b}
 }
 
-// ChainParamsFromRecord decodes a params sub-record (rule P-2): the version must be
+// ChainParamsFromRecord decodes a params sub-record (rule T-15): the version must be
 // 1 (else ErrUnsupportedVersion, an execution failure of ChainRegister) and the
 // data exactly ChainParamsLen bytes.
 func ChainParamsFromRecord(s SubRecord) (ChainParams, error) {
@@ -118,8 +118,8 @@ func ChainParamsFromRecord(s SubRecord) (ChainParams, error) {
 	return p, nil
 }
 
-// ChainBounds are a deployment's caps on chain params (rule P-4), which
-// ChainRegister enforces on top of the inequalities of rule P-3.
+// ChainBounds are a deployment's caps on chain params (rules N-11, T-17), which
+// ChainRegister enforces on top of the inequalities of rule T-16.
 type ChainBounds struct {
 	MaxRequestTTL   uint32
 	MaxEpochBlocks  uint32
@@ -130,7 +130,7 @@ type ChainBounds struct {
 	MaxRequestFee   uint64
 }
 
-// DefaultChainBounds returns the bounds every built-in deployment uses (rule P-4).
+// DefaultChainBounds returns the bounds every built-in deployment uses (rule N-11).
 func DefaultChainBounds() ChainBounds {
 	return ChainBounds{
 		MaxRequestTTL:   4032,
@@ -144,7 +144,7 @@ func DefaultChainBounds() ChainBounds {
 }
 
 // Validate checks that the bounds admit at least DESIGN §5's shape of params:
-// every max ≥ the least value rule P-3 allows, MinMinStake ≥ 1, MaxRequestFee ≤
+// every max ≥ the least value rule T-16 allows, MinMinStake ≥ 1, MaxRequestFee ≤
 // MaxMoney, and MaxUnstakeDelay > 2·MaxEpochBlocks + MaxRequestTTL.
 func (b ChainBounds) Validate() error {
 	switch {
@@ -165,8 +165,8 @@ func (b ChainBounds) Validate() error {
 	return nil
 }
 
-// Validate checks the params against rule P-3 (DESIGN §5's inequalities) and the
-// deployment's bounds (rule P-4), in the order listed there; the first failure is
+// Validate checks the params against rule T-16 (DESIGN §5's inequalities) and the
+// deployment's bounds (rule T-17), in the order listed there; the first failure is
 // returned as ErrParamsOutOfBounds. All arithmetic is in uint64, so nothing wraps.
 func (p ChainParams) Validate(bounds ChainBounds) error {
 	for _, c := range p.checks(bounds) {
@@ -182,7 +182,7 @@ type paramCheck struct {
 	rule string
 }
 
-// checks lists rule P-3 then P-4, in the documented order.
+// checks lists rules T-16 then T-17, in the documented order.
 func (p ChainParams) checks(b ChainBounds) []paramCheck {
 	u := func(v uint32) uint64 { return uint64(v) }
 	fd := u(p.ForceDelay)

@@ -17,7 +17,7 @@ func TestChainParamsRecord(t *testing.T) {
 	require.Equal(t, uint8(1), rec.Version)
 	require.Len(t, rec.Data, ChainParamsLen)
 	require.Equal(t, 118, ChainParamsLen)
-	// Each field's bytes sit where rule P-1 puts them, in field order and width.
+	// Each field's bytes sit where rule T-14 puts them, in field order and width.
 	widths := []int{4, 4, 4, 4, 4, 8, 8, 4, 4, 2, 32, 32, 8}
 	off := 0
 	for i, w := range widths {
@@ -47,7 +47,7 @@ func TestChainParamsValidate(t *testing.T) {
 	b := DefaultChainBounds()
 	require.NoError(t, b.Validate())
 	require.NoError(t, DefaultChainParams().Validate(b))
-	// The smallest params rule P-3 allows with forceDelay 1.
+	// The smallest params rule T-16 allows with forceDelay 1.
 	least := ChainParams{ForceDelay: 1, CommitTimeout: 13, RevealTimeout: 26, RequestTTL: 39,
 		EpochBlocks: 145, MinStake: b.MinMinStake, Slash: 1, UnstakeDelay: 2*145 + 39 + 1}
 	require.NoError(t, least.Validate(b))

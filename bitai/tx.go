@@ -36,7 +36,7 @@ const (
 // TxVersion is the only tx version of protocol version 1 (rule T-2).
 const TxVersion uint8 = 1
 
-// Tx is a BitAI transaction (rules T-1 to T-8). Optional fields are pointers; nil
+// Tx is a BitAI transaction (rules T-1 to T-9). Optional fields are pointers; nil
 // means absent.
 type Tx struct {
 	Version   uint8     // must be TxVersion
@@ -116,7 +116,7 @@ func (tx *Tx) Encode() ([]byte, error) {
 	return append(w.b, tx.Sig[:]...), nil
 }
 
-// DecodeTx decodes one tx strictly (rules T-1 to T-8): the exact bytes Encode
+// DecodeTx decodes one tx strictly (rules T-1 to T-9): the exact bytes Encode
 // would write for the decoded value, nothing more. Errors are RuleErrors naming
 // the field; a truncated input also matches io.ErrUnexpectedEOF.
 func DecodeTx(b []byte) (*Tx, error) {

@@ -2,9 +2,9 @@ package bitai
 
 import "errors"
 
-// Reasons 100–149: tx decoding (100–119) and authentication failures (120–149) of
-// rules T-12 and T-13. An authenticated-failure tx is skipped: nothing happens and
-// its nonce is not used.
+// Reasons 100–149: tx decoding (100–119) and authentication failures (120–149),
+// rules T-12 and T-13. A tx that fails either is skipped: nothing happens, its
+// nonce is not used and no fee is paid.
 const (
 	ReasonTxShortRead          Reason = 100 // ErrShortRead
 	ReasonTxFieldTooLong       Reason = 101 // ErrFieldTooLong
@@ -82,7 +82,7 @@ func TxErrorReason(err error) Reason {
 
 // CheckStateless runs the state-free authentication checks of a decoded,
 // signature-checked tx included at Bitcoin height by a payload whose inscriber key
-// is inscriber (rule T-12, steps 3–5), in this order:
+// is inscriber (rule T-12, steps 3–6), in this order:
 //
 //  1. the deployment is activated and height ≥ its activation height, else
 //     ReasonTxNotActivated;
@@ -105,7 +105,7 @@ func CheckStateless(tx *Tx, dep *Deployment, height uint32, inscriber [32]byte) 
 	return ReasonNone
 }
 
-// CheckAccount runs the stateful authentication checks (rule T-12, steps 6–7)
+// CheckAccount runs the stateful authentication checks (rule T-12, steps 7–8)
 // against the sender's next nonce and balance:
 //
 //  1. nonce = nextNonce, else ReasonTxNonceMismatch;
