@@ -57,7 +57,6 @@ type Node struct {
 	p2pAddr string
 	client  *btcnode.Client
 	timeout time.Duration
-	paused  atomic.Bool
 
 	key      *btcec.PrivateKey
 	pkScript []byte
@@ -257,19 +256,19 @@ func (n *Node) Key() *btcec.PrivateKey { return n.key }
 // PkScript returns the node's BIP86 P2TR output script.
 func (n *Node) PkScript() []byte { return n.pkScript }
 
-// Pause stops btcd with SIGSTOP: its sockets stay open but nothing answers, like a
-// hung node. Resume continues it.
+// Pause stops btcd with SIGSTOP and waits until all its threads are stopped: its
+// sockets stay open (the kernel still accepts connections) but nothing answers, like
+// a hung node. Resume continues it.
 func (n *Node) Pause(t testing.TB) {
 	t.Helper()
 	require.NoError(t, n.cmd.Process.Signal(syscall.SIGSTOP))
-	n.paused.Store(true)
+	require.NoError(t, waitStopped(n.PID()))
 }
 
 // Resume continues a paused btcd (SIGCONT).
 func (n *Node) Resume(t testing.TB) {
 	t.Helper()
 	require.NoError(t, n.cmd.Process.Signal(syscall.SIGCONT))
-	n.paused.Store(false)
 }
 
 // ctx returns a context bounded by the client timeout, for helper calls.
