@@ -54,6 +54,8 @@ func newRootCmd() *cobra.Command {
 	pf.StringVar(&g.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 
 	root.AddCommand(newVersionCmd(g), newInspectCmd(g))
+	root.AddCommand(inscriberCommands(g)...)
+	root.AddCommand(indexCommands(g)...)
 	return root
 }
 
