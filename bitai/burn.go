@@ -8,7 +8,7 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 )
 
-// Proof of burn (docs/protocol.md rules B-1 to B-4, DECISIONS B8). A burn output's
+// Proof of burn (docs/protocol.md rules B-1 to B-3, DECISIONS B8). A burn output's
 // script is exactly
 //
 //	burnScript = 0x6a ‖ 0x25 ‖ "bitai" ‖ key[32]      OP_RETURN <one 37-byte push>

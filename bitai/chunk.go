@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 )
 
-// Chunk body layout (docs/protocol.md rules P-5 to P-7, DECISIONS B5/B6). A payload too
+// Chunk body layout (docs/protocol.md rules P-1 and P-5, DECISIONS B5/B6). A payload too
 // large for one standard reveal is split into chunks, each revealed in its own BitAI
 // envelope whose tag 9 describes the reassembled E:
 //
@@ -14,7 +14,7 @@ import (
 //
 // with count ≥ 2, index < count and bytes non-empty. Integers are big-endian.
 
-// Reasons 60–79: chunk framing and reassembly (rules P-5 to P-12).
+// Reasons 60–79: chunk framing and reassembly (rules P-6 to P-11).
 const (
 	// ReasonChunkTruncated: the chunk body is shorter than its 37-byte header.
 	ReasonChunkTruncated Reason = 60

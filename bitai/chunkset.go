@@ -70,7 +70,7 @@ type ChunkResult struct {
 // ApplyChunk applies chunk c, revealed at height h by inscriber in an envelope with the
 // given encoding, to set: the open set of key (inscriber, c.PayloadHash), or nil when
 // there is none. pendingBytesForKey is the inscriber's pending total before the chunk
-// (including set's bytes). It implements rules P-6 to P-12 and never modifies set.
+// (including set's bytes). It implements rules P-6 to P-11 and never modifies set.
 // The reason is ReasonNone when the chunk was taken (the result may be Complete); any
 // other reason means the chunk was ignored, or (ReasonChunkHashMismatch) completed a
 // set that is then discarded. An expired set passed in is treated as absent, its

@@ -141,7 +141,8 @@ func EncodePayloadOpts(txs [][]byte, opts PayloadOptions) (body []byte, encoding
 	return append([]byte{BodyKindPayload}, plain...), "", nil
 }
 
-// marshalPayload writes the decoded payload layout, checking every cap of rule P-2.
+// marshalPayload writes the decoded payload layout (rule P-2), refusing what rule P-4
+// would reject and payloads over MaxPayloadBytes.
 func marshalPayload(txs [][]byte) ([]byte, error) {
 	if len(txs) == 0 {
 		return nil, ruleError(ErrPayload, "payload: no txs")

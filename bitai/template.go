@@ -7,7 +7,7 @@ import (
 	"github.com/btcsuite/btcd/txscript/v2"
 )
 
-// The BitAI envelope template (docs/protocol.md rules E-1 to E-5). A BitAI reveal's
+// The BitAI envelope template (docs/protocol.md rules E-2 to E-5). A BitAI reveal's
 // tapscript is exactly, byte for byte:
 //
 //	script = 0x20 ‖ inscriber[32] ‖ 0xac                   <inscriber> OP_CHECKSIG
