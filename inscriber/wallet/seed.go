@@ -17,6 +17,10 @@ const SeedFile = "seed"
 // SeedLen is the seed's length in bytes.
 const SeedLen = 32
 
+// fsync syncs an open file or directory; tests wrap it to check what is synced
+// and when.
+var fsync = (*os.File).Sync
+
 // Errors of LoadOrCreateSeed about an existing seed file.
 var (
 	// ErrSeedPermissions: the seed file is readable or writable by group or
@@ -121,7 +125,7 @@ func writeSynced(path string, b []byte) error {
 		f.Close()
 		return fmt.Errorf("seed write: %w", err)
 	}
-	if err := f.Sync(); err != nil {
+	if err := fsync(f); err != nil {
 		f.Close()
 		return fmt.Errorf("seed fsync: %w", err)
 	}
@@ -137,7 +141,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("seed dir: %w", err)
 	}
-	if err := d.Sync(); err != nil {
+	if err := fsync(d); err != nil {
 		d.Close()
 		return fmt.Errorf("seed dir fsync: %w", err)
 	}
