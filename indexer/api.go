@@ -134,8 +134,8 @@ func SocketPath(dataDir string) string { return filepath.Join(dataDir, "index.so
 // silently empty: no index there, or locked with a socket that does not answer.
 func OpenAPI(ctx context.Context, dataDir string) (API, error) {
 	dir := DBDir(dataDir)
-	if _, err := os.Stat(filepath.Join(dir, "CURRENT")); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) == 0 {
+		if err == nil || errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s has no index database (run bitai index with this --datadir first)", ErrNoIndex, dataDir)
 		}
 		return nil, fmt.Errorf("index %s: %w", dir, err)
@@ -150,8 +150,8 @@ func OpenAPI(ctx context.Context, dataDir string) (API, error) {
 	c := NewSocketClient(SocketPath(dataDir))
 	if _, serr := c.Tip(ctx); serr != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("index %s is in use by another process and its socket %s does not answer: %w",
-			dir, SocketPath(dataDir), serr)
+		return nil, fmt.Errorf("index %s: %w by another process, and its query socket %s does not answer: %w",
+			dir, store.ErrLocked, SocketPath(dataDir), serr)
 	}
 	return c, nil
 }
