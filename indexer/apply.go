@@ -219,6 +219,9 @@ func (ix *Indexer) publish(c cursor) {
 // block against it; on first start it records them (with the cursor at the
 // activation block's parent) once the node has reached the activation height.
 func (ix *Indexer) ensureMeta(ctx context.Context) (meta, error) {
+	if err := ix.checkNetwork(ctx); err != nil {
+		return meta{}, err
+	}
 	m, err := NewReader(ix.db.Pebble()).meta()
 	switch {
 	case err == nil:
@@ -259,6 +262,25 @@ func (ix *Indexer) ensureMeta(ctx context.Context) (meta, error) {
 	}
 	ix.log.Info("recorded the activation block", "height", a, "hash", hash, "deployment", fmt.Sprintf("%x", m.DeploymentID))
 	return m, nil
+}
+
+// checkNetwork refuses a node on another network than the deployment's (its genesis
+// block differs).
+func (ix *Indexer) checkNetwork(ctx context.Context) error {
+	var genesis chainhash.Hash
+	err := ix.retryNode(ctx, "genesis block", func() (err error) {
+		genesis, err = ix.cfg.Chain.BlockHash(ctx, 0)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	net := ix.cfg.Deployment.Network
+	if want := *net.Params.GenesisHash; genesis != want {
+		return fmt.Errorf("%w: the node's genesis block is %s, %s's is %s: point --rpc at a %s node or change --network",
+			ErrWrongNetwork, genesis, net.Name, want, net.Name)
+	}
+	return nil
 }
 
 // checkActivation refuses a node whose block at the activation height is not the

@@ -29,6 +29,8 @@ var (
 	// ErrWrongDatadir: the datadir was built for another deployment or protocol
 	// version (DECISIONS A11).
 	ErrWrongDatadir = errors.New("datadir belongs to another deployment")
+	// ErrWrongNetwork: the node's genesis block is not the deployment network's.
+	ErrWrongNetwork = errors.New("node is on another network")
 	// ErrStopped: Start after Stop.
 	ErrStopped = errors.New("indexer stopped")
 )
