@@ -30,7 +30,10 @@ func (m *Machine) apply(st State, p *PreparedBlock) (*BlockResult, error) {
 	if !m.dep.Activated || p.Height < m.dep.ActivationHeight {
 		return nil, fmt.Errorf("apply block %d (activation %d): %w", p.Height, m.dep.ActivationHeight, ErrBelowActivation)
 	}
-	a := &blockApplier{m: m, st: st, height: p.Height, hash: p.Hash}
+	// The block runs in an overlay that is flushed as its net diff, so st sees only
+	// real changes (rule S-20) and nothing at all if the block fails.
+	ov := NewOverlay(st)
+	a := &blockApplier{m: m, st: ov, height: p.Height, hash: p.Hash}
 	if err := a.blockStart(); err != nil {
 		return nil, fmt.Errorf("apply block %d: %w", p.Height, err)
 	}
@@ -38,6 +41,9 @@ func (m *Machine) apply(st State, p *PreparedBlock) (*BlockResult, error) {
 		if err := a.tx(&p.txs[i]); err != nil {
 			return nil, fmt.Errorf("apply block %d tx %d: %w", p.Height, p.txs[i].index, err)
 		}
+	}
+	if err := ov.FlushNet(); err != nil {
+		return nil, fmt.Errorf("apply block %d: %w", p.Height, err)
 	}
 	return &BlockResult{Height: p.Height, Hash: p.Hash, Events: a.events, EventsHash: EventsHash(a.events)}, nil
 }

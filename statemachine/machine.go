@@ -96,8 +96,10 @@ func (m *Machine) Prepare(ctx context.Context, block *wire.MsgBlock, height uint
 // at block start, then per Bitcoin tx its burns and its BitAI candidates (whole
 // payloads, chunks, and chunk sets completed here, whose txs it decodes and verifies
 // itself), every tx under the two failure classes. It returns the ordered events and
-// their hash. It never commits; an error (only from st, or ErrBelowActivation) leaves
-// st partly written, so the caller drops its batch.
+// their hash. It never commits. It writes to st only at the end, and only the
+// block's net state diff (rule S-20), so st's write set is exactly what WriteSetHash
+// must cover; on an error (only from st, or ErrBelowActivation) st is untouched or,
+// if st failed while being written, partly written, and the caller drops its batch.
 func (m *Machine) ApplyBlock(st State, p *PreparedBlock) (*BlockResult, error) {
 	return m.apply(st, p)
 }

@@ -214,5 +214,30 @@ func (o *Overlay) Flush() error {
 	return nil
 }
 
+// FlushNet writes to the base, in ascending key order, only the buffered writes that
+// change it: a set whose value differs from the base's (or whose key the base lacks)
+// and a delete of a key the base has. It empties the overlay. Flushing a block's
+// overlay this way makes the block's write set its net state diff (rule S-20).
+func (o *Overlay) FlushNet() error {
+	for _, k := range o.sortedKeys(nil) {
+		w := o.writes[k]
+		prior, ok, err := o.base.Get([]byte(k))
+		if err != nil {
+			return err
+		}
+		switch {
+		case w.del && ok:
+			err = o.base.Delete([]byte(k))
+		case !w.del && (!ok || !bytes.Equal(prior, w.value)):
+			err = o.base.Set([]byte(k), w.value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(o.writes)
+	return nil
+}
+
 // Discard drops the buffered writes.
 func (o *Overlay) Discard() { clear(o.writes) }
