@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 // TestInscribeSizes inscribes payloads of 1 B, 100 KB, 390 KB and 1.5 MB (chunked)

@@ -266,5 +266,3 @@ func (in *Inscriber) queued() ([]*payload, error) {
 	})
 	return out, err
 }
-
-

@@ -20,8 +20,8 @@ type stepper struct {
 	in    *Inscriber
 	ctx   context.Context
 	tip   follow.BlockID
-	pool  map[chainhash.Hash]bool // the node's mempool at the start of the pass
-	model *policy.Mempool         // Bitcoin Core's policy over our unconfirmed txs
+	pool  map[chainhash.Hash]bool     // the node's mempool at the start of the pass
+	model *policy.Mempool             // Bitcoin Core's policy over our unconfirmed txs
 	spend map[[36]byte]chainhash.Hash // outpoint → model tx spending it
 }
 
