@@ -258,8 +258,21 @@ func (s *scenario) chunkSet(t testing.TB, d *datadriven.TestData) {
 		e = body[1:]
 	}
 	parts := a.u64("parts", 2)
-	bodies, err := bitai.SplitChunks(enc, e, bitai.ChunkHeaderLen+int((uint64(len(e))+parts-1)/parts))
-	require.NoError(t, err, "%s", d.Pos)
+	size := (uint64(len(e)) + parts - 1) / parts
+	var bodies [][]byte
+	if uint64(len(e)) > bitai.MaxPayloadBytes {
+		// SplitChunks refuses an oversized E: frame the chunks by hand (rule P-5).
+		hash := sha256.Sum256(e)
+		for i := uint64(0); i < parts; i++ {
+			b := append([]byte{bitai.BodyKindChunk}, hash[:]...)
+			b = append(b, byte(i>>8), byte(i), byte(parts>>8), byte(parts))
+			bodies = append(bodies, append(b, e[i*size:min((i+1)*size, uint64(len(e)))]...))
+		}
+	} else {
+		var err error
+		bodies, err = bitai.SplitChunks(enc, e, bitai.ChunkHeaderLen+int(size))
+		require.NoError(t, err, "%s", d.Pos)
+	}
 	require.Len(t, bodies, int(parts), "%s: chunk count", d.Pos)
 	cs := &chunkSet{enc: enc, hash: sha256.Sum256(e), bodies: bodies}
 	s.sets[name] = cs
