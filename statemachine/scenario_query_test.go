@@ -8,8 +8,8 @@ import (
 
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/cockroachdb/datadriven"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/stretchr/testify/require"
 )
 
