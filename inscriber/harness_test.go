@@ -33,7 +33,14 @@ type harness struct {
 	in   *Inscriber
 	logs *logBuffer
 	cfg  Config
-	fund int64 // satoshis paid to the wallet
+	fund   int64 // satoshis paid to the wallet
+	funded map[wire.OutPoint]fundedCoin
+}
+
+// fundedCoin is a coin fundWallet paid to external address Index.
+type fundedCoin struct {
+	Index uint32
+	Out   *wire.TxOut
 }
 
 // logBuffer collects log lines for assertions.
@@ -105,8 +112,12 @@ func (h *harness) fundWallet(amounts ...int64) {
 	for i, a := range amounts {
 		_, pk, err := h.keys.Address(wallet.BranchExternal, uint32(i))
 		require.NoError(h.t, err)
-		h.node.Fund(h.t, pk, a)
+		_, op := h.node.Fund(h.t, pk, a)
 		h.fund += a
+		if h.funded == nil {
+			h.funded = map[wire.OutPoint]fundedCoin{}
+		}
+		h.funded[op] = fundedCoin{Index: uint32(i), Out: wire.NewTxOut(a, pk)}
 	}
 	h.node.Generate(h.t, 1)
 }
