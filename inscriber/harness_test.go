@@ -24,15 +24,15 @@ import (
 
 // harness is one inscriber over a real btcd (testnode) in this process.
 type harness struct {
-	t    testing.TB
-	node *testnode.Node
-	dir  string
-	db   *store.DB
-	keys *wallet.Keys
-	wal  *wallet.Wallet
-	in   *Inscriber
-	logs *logBuffer
-	cfg  Config
+	t      testing.TB
+	node   *testnode.Node
+	dir    string
+	db     *store.DB
+	keys   *wallet.Keys
+	wal    *wallet.Wallet
+	in     *Inscriber
+	logs   *logBuffer
+	cfg    Config
 	fund   int64 // satoshis paid to the wallet
 	funded map[wire.OutPoint]fundedCoin
 }
