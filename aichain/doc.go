@@ -1,7 +1,22 @@
-// Package aichain will be the AI-chain (L2) node: the native state transition that
-// circuits prove, the sequencer and the miners' commit/reveal Proof-of-Compute.
+// Package aichain is the AI chain's (L2's) native state transition: the reference
+// that the circuits will prove and that BitAI's settlement and the simulator
+// (aichain/sim) replay. Its rules are docs/aichain-protocol.md's L-* rules.
 //
-// It must never sit inside BitAI block processing; it reads committed events afterwards.
+// The state (rule L-2) is a set of fixed-depth sparse Merkle trees hashed with
+// zkhash: accounts (one per BabyJubJub key, depth 32), open requests (depth 16,
+// slot = inbox index mod 2^16, three assignment slots per leaf), the live miner
+// array and the append-only epoch tree of miner-set snapshots. Chain applies one
+// batch at a time (ApplyBatch): the epoch boundary, the consumed inbox entries
+// (requests, deposits, forced ops judged at their confirm height), then the
+// sequencer's ops in typed slots (commits, reveals, resolves, others), then the
+// batch's pending credits. It returns the outcome and withdrawal lists, the DA
+// record, l2Supply and the public input that SubmitBatch carries.
 //
-// Status: filled by a later issue; nothing here works yet.
+// Ops (rule L-34) have a versioned canonical byte encoding; signed ops carry a
+// BabyJubJub EdDSA signature (gnark-crypto's ecc/bn254/twistededwards/eddsa) over
+// a field element computed with zkhash, with a zkhash-based challenge hash.
+//
+// Everything is deterministic: no clock, no randomness, no floats, and no map
+// iteration order reaches a result. The package imports bitai, zkhash and
+// gnark-crypto only, so statemachine may import it.
 package aichain
