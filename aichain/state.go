@@ -37,7 +37,7 @@ type state struct {
 	// lastL1 is the l1Height of the last batch (0 at genesis).
 	lastL1 uint32
 
-	accTree, reqTree, epochTree, liveTree *tree
+	accTree, reqTree, epochTree, liveTree     *tree
 	dirtyAcc, dirtyReq, dirtyEpoch, dirtyLive map[uint64]struct{}
 
 	journal []func()
