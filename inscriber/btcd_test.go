@@ -279,7 +279,7 @@ func TestBadInput(t *testing.T) {
 		{"empty", nil, "", ErrEmptyPayload, "empty payload"},
 		{"over MaxPayloadBytes", make([]byte, bitai.MaxPayloadBytes+1), "", ErrPayloadTooLarge, "4194305 bytes, at most MaxPayloadBytes = 4194304"},
 		{"unknown encoding", []byte{1}, "gzip", ErrEncoding, `unsupported encoding "gzip"`},
-		{"insufficient funds", make([]byte, 390_000), "", ErrInsufficientFunds, "the wallet has 100000 sat of confirmed coins free"},
+		{"insufficient funds", make([]byte, 390_000), "", ErrInsufficientFunds, "the wallet holds 100000 sat for it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := h.in.Enqueue(ctx, tc.e, tc.encoding, EnqueueOptions{})

@@ -202,23 +202,26 @@ func sharesSender(p, q *payload) bool {
 	return false
 }
 
-// checkFunds refuses a payload the wallet cannot fund at the fee cap, counting what
-// queued payloads will need first.
+// checkFunds refuses a payload the wallet can never fund at the fee cap: what it
+// holds (confirmed or not, free or held by batches in flight) plus the commit
+// outputs in flight (most of which come back as reveal change), less what queued
+// payloads will need first. A payload that passes may still wait in the queue
+// for coins to confirm.
 func (in *Inscriber) checkFunds(r pebble.Reader, p *payload) error {
 	need := payloadNeed(p, in.cfg.FeeCap)
 	unspent, err := in.cfg.Wallet.Unspent(r)
 	if err != nil {
 		return fmt.Errorf("wallet: %w", err)
 	}
-	inUse, err := in.inputsInUse()
-	if err != nil {
-		return err
-	}
 	var have int64
 	for _, u := range unspent {
-		if u.Height > 0 && u.Reserved == nil && u.Branch <= 1 && !inUse[u.OutPoint] {
+		if u.Branch <= wallet.BranchChange {
 			have += u.Value
 		}
+	}
+	inFlight, err := in.inFlight(r)
+	if err != nil {
+		return err
 	}
 	err = in.eachPayload(r, func(q *payload) error {
 		if q.Batch == 0 && !q.Abandoned {
@@ -229,11 +232,43 @@ func (in *Inscriber) checkFunds(r pebble.Reader, p *payload) error {
 	if err != nil {
 		return err
 	}
-	if need > have {
-		return fmt.Errorf("%w: the payload needs up to %d sat at the fee cap of %d sat/vB; the wallet has %d sat of confirmed coins free",
-			ErrInsufficientFunds, need, in.cfg.FeeCap, max(have, 0))
+	if need > have+inFlight {
+		return fmt.Errorf("%w: the payload needs up to %d sat at the fee cap of %d sat/vB; the wallet holds %d sat for it (%d more in flight)",
+			ErrInsufficientFunds, need, in.cfg.FeeCap, max(have, 0), inFlight)
 	}
 	return nil
+}
+
+// inFlight sums the confirmed commit outputs of live batches whose reveals have not
+// confirmed: they come back as reveal change.
+func (in *Inscriber) inFlight(r pebble.Reader) (int64, error) {
+	ids, err := in.liveBatches()
+	if err != nil {
+		return 0, err
+	}
+	var sum int64
+	for _, id := range ids {
+		b, err := loadBatch(r, id)
+		if err != nil {
+			return 0, err
+		}
+		v, err := in.viewOf(r, b)
+		if err != nil {
+			return 0, err
+		}
+		if v.commitConf == nil {
+			continue
+		}
+		for _, sv := range v.slots {
+			if sv.conf == nil && sv.known && (b.Mode == ModePairs || sv.parent.Index == 0) {
+				sum += sv.value
+				if b.Mode == ModeChained {
+					break
+				}
+			}
+		}
+	}
+	return sum, nil
 }
 
 // payloadNeed bounds what a payload costs at the cap: its commit outputs and a

@@ -35,7 +35,11 @@ type harness struct {
 	cfg    Config
 	fund   int64 // satoshis paid to the wallet
 	funded map[wire.OutPoint]fundedCoin
+	closed sync.Once
 }
+
+// closeDB closes the harness's database once.
+func (h *harness) closeDB() { h.closed.Do(func() { h.db.Close() }) }
 
 // fundedCoin is a coin fundWallet paid to external address Index.
 type fundedCoin struct {
@@ -81,8 +85,8 @@ func newHarness(t testing.TB, node *testnode.Node, mod func(*Config)) *harness {
 	require.NoError(t, err)
 	db, err := store.Open(filepath.Join(dir, "inscriber"), store.Options{})
 	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
 	h := &harness{t: t, node: node, dir: dir, db: db, keys: keys, wal: wal, logs: &logBuffer{}}
+	t.Cleanup(h.closeDB)
 	h.cfg = h.config(db, nil)
 	if mod != nil {
 		mod(&h.cfg)

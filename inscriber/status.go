@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -126,6 +127,35 @@ func (in *Inscriber) Wait(ctx context.Context, id uint64, depth int32) (PayloadI
 		case <-ctx.Done():
 			return info, ctx.Err()
 		case <-ch:
+		}
+	}
+}
+
+// WaitSynced returns once the inscriber has processed the node's tip as of the call
+// (so the wallet knows its coins) and finished a pass of its state machines.
+func (in *Inscriber) WaitSynced(ctx context.Context) error {
+	var tip int32
+	for {
+		ch := in.changedCh()
+		if tip == 0 {
+			best, err := in.cfg.Node.BestBlock(ctx)
+			if err == nil {
+				tip = max(best.Height, 1)
+			} else if !isTemporary(err) {
+				return fmt.Errorf("node tip: %w", err)
+			}
+		}
+		if tip > 0 && in.passTip.Load() >= tip {
+			return nil
+		}
+		if err := in.Err(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		case <-time.After(in.cfg.RetryMax):
 		}
 	}
 }
