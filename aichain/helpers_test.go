@@ -57,12 +57,16 @@ type harness struct {
 }
 
 func newHarness(t testing.TB, mod func(*bitai.ChainParams)) *harness {
+	return newHarnessShape(t, mod, DefaultShape())
+}
+
+func newHarnessShape(t testing.TB, mod func(*bitai.ChainParams), sh Shape) *harness {
 	p := testParams(t)
 	if mod != nil {
 		mod(&p)
 	}
 	c, err := New(Config{DeploymentID: [32]byte{0xde, 0x91}, ChainID: testChainID, Params: p,
-		CircuitID: id(0xc1)})
+		CircuitID: id(0xc1), Shape: sh})
 	require.NoError(t, err)
 	return &harness{t: t, c: c}
 }
