@@ -77,12 +77,7 @@ func startNode(t testing.TB, args ...string) *testnode.Node {
 func newHarness(t testing.TB, node *testnode.Node, mod func(*Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	seed, _, err := wallet.LoadOrCreateSeed(dir)
-	require.NoError(t, err)
-	keys, err := wallet.NewKeys(seed, testnode.Params)
-	require.NoError(t, err)
-	wal, err := wallet.New(keys, wallet.DefaultLookahead)
-	require.NoError(t, err)
+	keys, wal := newWallet(t, dir)
 	db, err := store.Open(filepath.Join(dir, "inscriber"), store.Options{})
 	require.NoError(t, err)
 	h := &harness{t: t, node: node, dir: dir, db: db, keys: keys, wal: wal, logs: &logBuffer{}}
@@ -94,6 +89,18 @@ func newHarness(t testing.TB, node *testnode.Node, mod func(*Config)) *harness {
 	h.in, err = New(h.cfg)
 	require.NoError(t, err)
 	return h
+}
+
+// newWallet creates (or loads) the seed in dir and the wallet over it.
+func newWallet(t testing.TB, dir string) (*wallet.Keys, *wallet.Wallet) {
+	t.Helper()
+	seed, _, err := wallet.LoadOrCreateSeed(dir)
+	require.NoError(t, err)
+	keys, err := wallet.NewKeys(seed, testnode.Params)
+	require.NoError(t, err)
+	wal, err := wallet.New(keys, wallet.DefaultLookahead)
+	require.NoError(t, err)
+	return keys, wal
 }
 
 // config is the harness's inscriber configuration over db.
