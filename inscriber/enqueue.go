@@ -32,35 +32,76 @@ type EnqueueOptions struct {
 	Expiry int32
 }
 
+// Item is one payload for EnqueueMany.
+type Item struct {
+	E        []byte // the encoded payload (a raw body after its kind byte)
+	Encoding string // "" or "br"
+	Opts     EnqueueOptions
+}
+
 // Enqueue stores a payload for inscription and returns it. e is the encoded payload
 // (the body after its kind byte: bitai.EncodePayload's body[1:]) under encoding ""
 // or "br"; a payload too large for one reveal is chunked. Enqueueing the same bytes
 // again returns the existing payload (Existing set), so re-running a command
-// resumes instead of inscribing twice. The wallet must hold enough confirmed coins to
-// fund the payload at the fee cap (ErrInsufficientFunds otherwise).
+// resumes instead of inscribing twice. The wallet must be able to fund the payload
+// at the fee cap (ErrInsufficientFunds otherwise); the inscriber should have caught
+// up with the node (WaitSynced) for that check to see its coins.
 func (in *Inscriber) Enqueue(ctx context.Context, e []byte, encoding string, opts EnqueueOptions) (PayloadInfo, error) {
-	switch {
-	case len(e) == 0:
-		return PayloadInfo{}, ErrEmptyPayload
-	case len(e) > bitai.MaxPayloadBytes:
-		return PayloadInfo{}, fmt.Errorf("%w: %d bytes, at most MaxPayloadBytes = %d", ErrPayloadTooLarge, len(e), bitai.MaxPayloadBytes)
-	case encoding != "" && encoding != bitai.EncodingBrotli:
-		return PayloadInfo{}, fmt.Errorf("%w %q: use \"\" or %q", ErrEncoding, encoding, bitai.EncodingBrotli)
-	}
-	senders, expiry, err := in.inspectPayload(encoding, e)
+	infos, err := in.EnqueueMany(ctx, []Item{{E: e, Encoding: encoding, Opts: opts}})
 	if err != nil {
 		return PayloadInfo{}, err
 	}
-	if opts.Expiry != 0 {
-		expiry = opts.Expiry
-	}
-	sum := payloadSum(encoding, e)
-	if _, err := in.initCursor(ctx); err != nil {
-		return PayloadInfo{}, fmt.Errorf("%w: %w", ErrNotStarted, err)
-	}
+	return infos[0], nil
+}
 
+// EnqueueMany enqueues items in order, all before the state machine runs again, so
+// whole payloads can share a chained stream (Config.Chain). Each is checked as by
+// Enqueue; on an error the items before it stay enqueued.
+func (in *Inscriber) EnqueueMany(ctx context.Context, items []Item) ([]PayloadInfo, error) {
+	type checked struct {
+		senders [][32]byte
+		expiry  int32
+	}
+	cs := make([]checked, len(items))
+	for i, it := range items {
+		e, encoding := it.E, it.Encoding
+		switch {
+		case len(e) == 0:
+			return nil, ErrEmptyPayload
+		case len(e) > bitai.MaxPayloadBytes:
+			return nil, fmt.Errorf("%w: %d bytes, at most MaxPayloadBytes = %d", ErrPayloadTooLarge, len(e), bitai.MaxPayloadBytes)
+		case encoding != "" && encoding != bitai.EncodingBrotli:
+			return nil, fmt.Errorf("%w %q: use \"\" or %q", ErrEncoding, encoding, bitai.EncodingBrotli)
+		}
+		senders, expiry, err := in.inspectPayload(encoding, e)
+		if err != nil {
+			return nil, err
+		}
+		if it.Opts.Expiry != 0 {
+			expiry = it.Opts.Expiry
+		}
+		cs[i] = checked{senders, expiry}
+	}
+	if _, err := in.initCursor(ctx); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStarted, err)
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	var infos []PayloadInfo
+	for i, it := range items {
+		info, err := in.enqueueLocked(ctx, it.E, it.Encoding, cs[i].senders, cs[i].expiry)
+		if err != nil {
+			return infos, err
+		}
+		infos = append(infos, info)
+	}
+	in.kick()
+	return infos, nil
+}
+
+// enqueueLocked stores one checked payload; in.mu is held.
+func (in *Inscriber) enqueueLocked(ctx context.Context, e []byte, encoding string, senders [][32]byte, expiry int32) (PayloadInfo, error) {
+	sum := payloadSum(encoding, e)
 	r := in.db.Pebble()
 	if raw, ok, err := store.Get(r, dedupKey(sum)); err != nil {
 		return PayloadInfo{}, err
@@ -114,9 +155,7 @@ func (in *Inscriber) Enqueue(ctx context.Context, e []byte, encoding string, opt
 	in.log.Info("payload enqueued", "payload", p.ID, "bytes", p.Size, "encoding", encoding, "deadline", p.Deadline,
 		"expiry", p.Expiry, "after", p.After, "sum", hex.EncodeToString(sum[:8]))
 	in.point("enqueued")
-	in.kick()
-	info, err := in.infoOf(r, p)
-	return info, err
+	return in.infoOf(r, p)
 }
 
 // payloadSum is the dedup key: sha256(encoding ‖ E).
