@@ -1,6 +1,7 @@
 package aichain
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
 
@@ -122,12 +123,21 @@ type batchCtx struct {
 	withdrawals []Withdrawal
 	credits     map[uint32]uint64 // pending credits, applied at the batch's end (rule L-28)
 	records     []Record
+	verify      bool // check sequencer signatures (false for Replay)
 }
 
 // ApplyBatch applies one batch (rule L-10 and the rules it lists) and returns its
 // outputs. On error the state is unchanged: ErrBatch for an input no circuit
 // can prove, *OpError (wrapping ErrOp) for an invalid sequencer op.
-func (c *Chain) ApplyBatch(in *BatchInput) (*BatchOutput, error) {
+func (c *Chain) ApplyBatch(in *BatchInput) (*BatchOutput, error) { return c.apply(in, true) }
+
+// Replay applies a batch that BitAI already settled, as a follower rebuilding
+// the state from BitAI's inbox and the batch's DA record does: exactly as
+// ApplyBatch, except that sequencer ops' signatures, which the DA record omits,
+// are not checked (the settled proof vouched for them, rule L-37).
+func (c *Chain) Replay(in *BatchInput) (*BatchOutput, error) { return c.apply(in, false) }
+
+func (c *Chain) apply(in *BatchInput, verify bool) (*BatchOutput, error) {
 	if err := c.checkInput(in); err != nil {
 		return nil, err
 	}
@@ -141,7 +151,7 @@ func (c *Chain) ApplyBatch(in *BatchInput) (*BatchOutput, error) {
 		acc = zkhash.InboxAccNext(acc, h)
 	}
 	b := &batchCtx{c: c, l1: in.L1Height, clock: InboxClock(in.L1Height, in.NextConfirm),
-		credits: map[uint32]uint64{}}
+		credits: map[uint32]uint64{}, verify: verify}
 	if err := b.run(in); err != nil {
 		c.st.rollback()
 		return nil, err
@@ -238,9 +248,16 @@ func (b *batchCtx) run(in *BatchInput) error {
 // are judged at l1Height, every other op at the inbox clock.
 func (b *batchCtx) sequencer(o *Op) Record {
 	rec := Record{Source: SourceSequencer, Kind: o.Kind, RequestID: o.RequestID, Account: o.Account}
-	if err := VerifyOp(b.c.cfg.ChainID, o); err != nil {
-		rec.Reason = ReasonBadSignature
-		return rec
+	if b.verify {
+		if !b.c.verified(o) {
+			rec.Reason = ReasonBadSignature
+			return rec
+		}
+	} else if o.Kind.Signed() {
+		// The DA form has no signer: the op was signed by whoever it had to be.
+		cp := *o
+		cp.Signer = b.expectedSigner(o)
+		o = &cp
 	}
 	tau := b.clock
 	if o.Kind == OpCommit {
@@ -248,6 +265,43 @@ func (b *batchCtx) sequencer(o *Op) Record {
 	}
 	rec.Reason = b.exec(o, tau)
 	return rec
+}
+
+// maxSigCache bounds the verified-signature cache.
+const maxSigCache = 1 << 14
+
+// verified reports whether a sequencer op's signature verifies, remembering
+// the answer by the op's bytes: sequencers retry batches without refused ops,
+// and every retry would otherwise verify every signature again.
+func (c *Chain) verified(o *Op) bool {
+	if !o.Kind.Signed() {
+		return true
+	}
+	key := sha256.Sum256(o.Encode())
+	if ok, hit := c.sigCache[key]; hit {
+		return ok
+	}
+	ok := VerifyOp(c.cfg.ChainID, o) == nil
+	if len(c.sigCache) >= maxSigCache {
+		clear(c.sigCache)
+	}
+	c.sigCache[key] = ok
+	return ok
+}
+
+// expectedSigner is the key a signed op must be signed by: its account's, or
+// for a commit the key of the slot's miner (zero if there is none).
+func (b *batchCtx) expectedSigner(o *Op) [32]byte {
+	i := o.Account
+	if o.Kind == OpCommit {
+		r, ok := b.c.st.request(o.RequestSlot)
+		if !ok {
+			return [32]byte{}
+		}
+		i = r.Slots[o.Slot].Miner
+	}
+	a, _ := b.c.st.account(i)
+	return a.Key
 }
 
 // applyCredits pays the batch's pending credits in ascending account order (rule L-28).

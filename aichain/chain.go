@@ -34,6 +34,7 @@ type Chain struct {
 	number     uint64     // last applied batch number (0 at genesis)
 	acc        fr.Element // inbox accumulator after inboxNext entries
 	st         *state
+	sigCache   map[[32]byte]bool // sha256(op encoding) → signature verifies
 }
 
 // New returns the chain in its genesis state (rule L-8).
@@ -61,7 +62,7 @@ func New(cfg Config) (*Chain, error) {
 		return nil, fmt.Errorf("aichain: %w", err)
 	}
 	return &Chain{cfg: cfg, paramsHash: ParamsHash(cfg.Params), circuitID: circuit, chainID: chain,
-		acc: acc0, st: st}, nil
+		acc: acc0, st: st, sigCache: map[[32]byte]bool{}}, nil
 }
 
 // genesisState is rule L-8's state: the treasury as account 0 with nothing in
@@ -104,6 +105,7 @@ func GenesisRoot(p bitai.ChainParams, circuitID [32]byte) (fr.Element, error) {
 func (c *Chain) Clone() *Chain {
 	cp := *c
 	cp.st = c.st.clone()
+	cp.sigCache = map[[32]byte]bool{}
 	return &cp
 }
 
