@@ -1,6 +1,7 @@
 package bitai
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,7 +12,7 @@ import (
 // never panics and yields at most one candidate; an accepted candidate's script is
 // exactly EnvelopeScript of what was read (the template is byte-exact) and ord's
 // parser agrees with every field and flag; a script MatchTemplate accepts is always a
-// candidate.
+// candidate whenever ord reads it as the input's tapscript.
 func FuzzAcceptTx(f *testing.F) {
 	for _, body := range [][]byte{{0x00}, {0x01, 0x02}, tplBody(521)} {
 		for _, enc := range []string{"", "br"} {
@@ -31,8 +32,10 @@ func FuzzAcceptTx(f *testing.F) {
 		cands := AcceptTx(tx)
 		require.LessOrEqual(t, len(cands), 1)
 		key, enc, body, reason := MatchTemplate(script)
-		if reason == ReasonNone {
-			require.Len(t, cands, 1, "a template match is always a candidate")
+		// A control block starting 0x50 is itself read as an annex (BIP341, ord's
+		// tapscript rule), so the template is only a candidate where ord finds it.
+		if leaf, ok := TapscriptOf(w); reason == ReasonNone && ok && bytes.Equal(leaf, script) {
+			require.Len(t, cands, 1, "a template match ord sees as the tapscript is always a candidate")
 		}
 		if len(cands) == 0 {
 			return
