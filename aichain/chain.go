@@ -171,18 +171,25 @@ func (c *Chain) EpochLeaves() []EpochLeaf {
 	return out
 }
 
-// MinerSet returns the miner set in force at an epoch (rule L-12): the members of
-// the last epoch leaf with fromEpoch ≤ epoch.
+// MinerSet returns the miner set in force at an epoch (rule L-12): the live
+// array as the last batch with l1Height < epoch·epochBlocks left it. If no
+// applied batch has reached that epoch yet, that is the current live array
+// (final once every batch with l1Height below epoch·epochBlocks is applied,
+// which is so for any settled state at a height ≥ (epoch+1)·epochBlocks);
+// otherwise it is the members of the last epoch leaf with fromEpoch ≤ epoch.
 func (c *Chain) MinerSet(epoch uint32) []uint32 {
+	if epoch != noEpoch && c.st.lastL1/c.cfg.Params.EpochBlocks < epoch {
+		return slices.Clone(c.st.live)
+	}
 	return slices.Clone(c.st.setAt(epoch))
 }
 
 // Assignment returns the miners a request confirmed at confirmHeight with the
-// given block hash and id would draw now (rule L-13), or ok = false if fewer than
-// 3 miners are eligible.
+// given block hash and id draws (rule L-13), or ok = false if fewer than 3
+// miners are eligible. Miners call it on the settled state as soon as the
+// request confirms, before any batch consumes it.
 func (c *Chain) Assignment(confirmHeight uint32, blockHash, requestID [32]byte) ([Assignees]uint32, bool) {
-	set := c.st.setAt(c.requestEpoch(confirmHeight))
-	return Draw(Seed(blockHash, requestID), set)
+	return Draw(Seed(blockHash, requestID), c.MinerSet(c.requestEpoch(confirmHeight)))
 }
 
 // Totals returns Σ balances + Σ stakes + Σ locked over all accounts (what

@@ -99,7 +99,10 @@ func TestEpochLeaves(t *testing.T) {
 	require.Len(t, h.c.MinerSet(1), 3)
 	require.Len(t, h.c.MinerSet(2), 3)
 	require.Len(t, h.c.MinerSet(3), 4)
-	require.Len(t, h.c.MinerSet(100), 4)
+	require.Len(t, h.c.MinerSet(6), 4)
+	h.batch(6*eb+2, h.nonceOp(k4, Op{Kind: OpUnstake}))
+	require.Len(t, h.c.MinerSet(6), 4, "epoch 6 was fixed before this batch")
+	require.Len(t, h.c.MinerSet(7), 3, "provisional: the live array")
 	_ = ks
 }
 
@@ -134,16 +137,20 @@ func TestAssignmentUsesPreviousEpoch(t *testing.T) {
 	h := newHarness(t, nil)
 	eb := h.c.cfg.Params.EpochBlocks
 	ks := h.miners(3, eb+10) // joined in epoch 1
-	_, slot := h.request(1000, 2*eb+5)
+	h.request(1000, 2*eb+5)
 	out := h.batch(2*eb + 5)
 	require.Equal(t, ReasonTooFewMiners, lastInbox(out).Reason, "epoch 2's requests use epoch 1's set: empty")
-	_, slot = h.request(1000, 3*eb)
+	rid, slot := h.request(1000, 3*eb)
+	e := h.inbox[len(h.inbox)-1].Request
+	before, ok := h.c.Assignment(3*eb, e.ConfirmBlockHash, rid)
+	require.True(t, ok, "known before the batch that consumes it")
 	h.batch(3 * eb)
 	r, ok := h.c.Request(slot)
 	require.True(t, ok)
 	got, _ := h.c.Assignment(3*eb, h.inbox[len(h.inbox)-1].Request.ConfirmBlockHash, r.ID)
 	for j := range 3 {
 		require.Equal(t, got[j], r.Slots[j].Miner)
+		require.Equal(t, before[j], r.Slots[j].Miner)
 	}
 	_ = ks
 }

@@ -191,7 +191,7 @@ func (b *batchCtx) pay(r *Request, d fr.Element) {
 }
 
 // slash takes min(stake + locked, slash) from a miner, stake first, for the
-// treasury (rule L-27): the miner leaves the live array and may not join again
+// treasury (rule L-39): the miner leaves the live array and may not join again
 // before l1Height + rejoinDelay.
 func (b *batchCtx) slash(miner uint32, requestID [32]byte) {
 	s := b.c.st
