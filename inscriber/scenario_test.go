@@ -1,0 +1,168 @@
+package inscriber
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bitai-l2/bitai/bitai"
+)
+
+// togglePayloads abandons every payload once set (a PayloadStatus for tests).
+type togglePayloads struct{ on atomic.Bool }
+
+func (s *togglePayloads) Abandoned(context.Context, PayloadInfo, int32) (bool, error) {
+	return s.on.Load(), nil
+}
+
+// TestStuckSweep abandons a chunk set after its commit confirmed, while its first
+// reveal is in the mempool and the second waits for the commit: the inscriber
+// sweeps both commit outputs back by key path (the sweep replaces the reveal in
+// flight), no chunk set completes on chain, and the money is all accounted for.
+func TestStuckSweep(t *testing.T) {
+	node := startNode(t)
+	status := &togglePayloads{}
+	h := newHarness(t, node, func(c *Config) { c.Status = status })
+	h.fundWallet(20_000_000)
+	h.start()
+	h.sync()
+	body := randomBytes(t, 450_000)
+	info, err := h.in.Enqueue(context.Background(), body, "", EnqueueOptions{})
+	require.NoError(t, err)
+	h.sync()
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, StateCommitSent.String(), info.State, "the second chunk waits for the commit")
+
+	status.on.Store(true)
+	node.MineBlockOn(t, node.Tip(t).Hash, h.tx(info.Commit.TxID)) // the commit alone
+	h.sync()
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, StateSweeping.String(), info.State, "%s", h.tail())
+	require.Len(t, info.Sweeps, 1)
+	sweep := h.tx(info.Sweeps[0].TxID)
+	require.Len(t, sweep.TxIn, 2, "both commit outputs")
+
+	h.mine(1)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, StateSwept.String(), info.State)
+	oc := scanChain(t, node, 1)
+	require.Zero(t, oc.count[payloadSum("", body)], "the abandoned set never completed")
+	require.NotNil(t, oc.txByID(sweep.TxHash()))
+	h.assertMoneyConserved(oc)
+}
+
+// TestSenderOrdering enqueues two payloads holding consecutive nonces of one sender:
+// the second is not in flight beside the first (it waits until the first confirms),
+// while a payload of another sender goes at once.
+func TestSenderOrdering(t *testing.T) {
+	node := startNode(t)
+	h := newHarness(t, node, nil)
+	h.fundWallet(10_000_000, 10_000_000, 10_000_000)
+	h.start()
+	h.sync()
+	dep, err := bitai.DeploymentFor("regtest")
+	require.NoError(t, err)
+	alice, err := btcec.NewPrivateKey()
+	require.NoError(t, err)
+	bob, err := btcec.NewPrivateKey()
+	require.NoError(t, err)
+	payloadOf := func(sender *btcec.PrivateKey, nonce uint64) []byte {
+		tx := &bitai.Tx{Version: bitai.TxVersion, Nonce: nonce, Fee: 1, Expiry: 10_000,
+			Body: &bitai.Transfer{To: bitai.XOnly(bob), Amount: 1}}
+		require.NoError(t, tx.Sign(sender, dep.ID()))
+		raw, err := tx.Encode()
+		require.NoError(t, err)
+		body, enc, err := bitai.EncodePayload([][]byte{raw}, false)
+		require.NoError(t, err)
+		require.Equal(t, "", enc)
+		return body[1:]
+	}
+	ctx := context.Background()
+	infos, err := h.in.EnqueueMany(ctx, []Item{
+		{E: payloadOf(alice, 0)}, {E: payloadOf(alice, 1)}, {E: payloadOf(bob, 0)},
+	})
+	require.NoError(t, err)
+	require.Equal(t, infos[0].ID, infos[1].After, "the second waits for the first")
+	require.Zero(t, infos[2].After)
+	h.sync()
+	first, err := h.in.Payload(infos[0].ID)
+	require.NoError(t, err)
+	second, err := h.in.Payload(infos[1].ID)
+	require.NoError(t, err)
+	other, err := h.in.Payload(infos[2].ID)
+	require.NoError(t, err)
+	require.Equal(t, StateRevealSent.String(), first.State)
+	require.Equal(t, "queued", second.State, "not in flight beside the first")
+	require.Equal(t, StateRevealSent.String(), other.State)
+
+	h.mine(1)
+	second, err = h.in.Payload(infos[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, StateRevealSent.String(), second.State, "planned once the first confirmed")
+	h.mineUntilDepth(1, 2, infos[1].ID)
+	// Bitcoin order matches nonce order: the first confirmed in an earlier block.
+	first, err = h.in.Payload(infos[0].ID)
+	require.NoError(t, err)
+	second, err = h.in.Payload(infos[1].ID)
+	require.NoError(t, err)
+	require.Less(t, first.Height, second.Height)
+}
+
+// TestReorgBackDuplicate is DECISIONS C1's hard case: a competing branch
+// double-spends the commit's only input, the inscriber re-plans with another coin
+// (so the new version cannot conflict with the old one) and the new version
+// confirms; then the chain reorganises back to the original branch, where the old
+// version is confirmed. The inscriber detects and reports the old version's
+// confirmation (harmless by protocol: nonces and the chunk-repeat rule make the copy
+// a no-op) and keeps its accounting straight.
+func TestReorgBackDuplicate(t *testing.T) {
+	node := startNode(t)
+	h := newHarness(t, node, nil)
+	h.fundWallet(10_000_000, 10_000_000)
+	h.start()
+	h.sync()
+	body := randomBytes(t, 5_000)
+	info, err := h.in.Enqueue(context.Background(), body, "", EnqueueOptions{})
+	require.NoError(t, err)
+	h.sync()
+	fork := node.Tip(t)
+	h.mineUntilDepth(1, 2, info.ID)
+	original := node.Tip(t) // branch A: the old version confirmed here
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	oldReveal := info.Reveals[0].TxID
+	commit := h.tx(info.Commit.TxID)
+
+	// Branch B double-spends the commit's input and wins; the re-plan confirms on it.
+	parent := node.MineBlockOn(t, fork.Hash, h.spendWalletCoin(commit.TxIn[0].PreviousOutPoint)).BlockHash()
+	parent = node.MineBlockOn(t, parent).BlockHash()
+	node.WaitForTip(t, parent)
+	h.mineUntilDepth(1, 3, info.ID)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, uint16(1), info.Epoch)
+	require.Empty(t, info.Duplicates)
+
+	// Branch A comes back longer: the old version is confirmed again.
+	tipB := node.Tip(t)
+	parent = original.Hash
+	for i := original.Height; i <= tipB.Height; i++ {
+		parent = node.MineBlockOn(t, parent).BlockHash()
+	}
+	node.WaitForTip(t, parent)
+	h.sync()
+	h.mineUntilDepth(1, 3, info.ID)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Contains(t, info.Duplicates, oldReveal, "the old version's confirmation is reported")
+	require.Contains(t, h.logs.String(), "an earlier version of a re-planned payload confirmed as well")
+	oc := scanChain(t, node, 1)
+	require.Equal(t, 2, oc.count[payloadSum("", body)], "both versions are on chain: the documented C1 limit")
+	h.assertMoneyConserved(oc)
+}
