@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/stretchr/testify/require"
@@ -265,4 +266,35 @@ func denseRoot(depth int, leaf func(uint64) fr.Element, n uint64) fr.Element {
 		return zkhash.Node(rec(h-1, 2*i), rec(h-1, 2*i+1))
 	}
 	return rec(depth, 0)
+}
+
+// TestForcedJudgedAtConfirmHeight: a forced op's time checks use its confirm
+// height, not the batch that consumes it (rule L-18).
+func TestForcedJudgedAtConfirmHeight(t *testing.T) {
+	h := newHarness(t, nil)
+	p := h.c.cfg.Params
+	ks := h.miners(2, 10)
+	h.batch(20, h.nonceOp(ks[0], Op{Kind: OpUnstake}), h.nonceOp(ks[1], Op{Kind: OpUnstake}))
+	unlockAt := 20 + p.UnstakeDelay
+	h.message(h.nonceOp(ks[0], Op{Kind: OpUnlock}), unlockAt-1)
+	h.message(h.nonceOp(ks[1], Op{Kind: OpUnlock}), unlockAt)
+	out := h.batch(unlockAt + 5)
+	require.Equal(t, ReasonTooEarly, out.Records[0].Reason, "confirmed before unlockAt")
+	require.Equal(t, ReasonOK, out.Records[1].Reason)
+	require.Equal(t, uint64(2000), h.account(ks[0]).Locked)
+	require.Zero(t, h.account(ks[1]).Locked)
+}
+
+func TestMalformedForcedOp(t *testing.T) {
+	h := newHarness(t, nil)
+	h.inbox = append(h.inbox,
+		InboxEntry{Index: 0, Message: &MessageEntry{ID: id(1), L2Op: bitai.SubRecord{Version: 1, Data: []byte{0xff}}, ConfirmHeight: 3}},
+		InboxEntry{Index: 1, Message: &MessageEntry{ID: id(2), L2Op: bitai.SubRecord{Version: 9}, ConfirmHeight: 3}})
+	root := h.c.Root()
+	out := h.batch(3)
+	require.Equal(t, ReasonMalformed, out.Records[0].Reason)
+	require.Equal(t, ReasonMalformed, out.Records[1].Reason)
+	require.Equal(t, uint64(2), h.c.InboxNext(), "consumed as no-ops")
+	got := h.c.Root()
+	require.False(t, root.Equal(&got), "inboxNext moved")
 }

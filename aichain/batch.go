@@ -205,8 +205,8 @@ func (c *Chain) checkInput(in *BatchInput) error {
 	last := classCommit
 	for i := range in.Ops {
 		k := in.Ops[i].Kind
-		if k == 0 || k >= opKindEnd {
-			return fmt.Errorf("%w: op %d has kind %d", ErrBatch, i, k)
+		if err := in.Ops[i].validate(); err != nil {
+			return fmt.Errorf("%w: op %d: %w", ErrBatch, i, err)
 		}
 		cl := k.class()
 		if cl < last {

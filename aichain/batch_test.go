@@ -64,6 +64,11 @@ func TestBatchInputErrors(t *testing.T) {
 			in.Ops = []Op{{Kind: OpResolve}, {Kind: OpResolve}}
 		}},
 		{"unknown op kind", func(h *harness, in *BatchInput) { in.Ops = []Op{{Kind: 12}} }},
+		{"assignment slot 3", func(h *harness, in *BatchInput) { in.Ops = []Op{{Kind: OpReveal, Slot: 3}} }},
+		{"zero amount", func(h *harness, in *BatchInput) { in.Ops = []Op{{Kind: OpStake}} }},
+		{"request id beyond 248 bits", func(h *harness, in *BatchInput) {
+			in.Ops = []Op{{Kind: OpResolve, RequestID: [32]byte{1}}}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

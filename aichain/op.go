@@ -257,6 +257,18 @@ func (o *Op) decodeBody(b []byte) (int, error) {
 	return bodyLen[o.Kind], nil
 }
 
+// validate applies DecodeOp's static checks to an op built in memory (kind,
+// amount, slot, request id), so a sequencer op can never index out of range.
+func (o *Op) validate() error {
+	if o.Kind == 0 || o.Kind >= opKindEnd {
+		return fmt.Errorf("%w: unknown op kind %d", ErrDecode, o.Kind)
+	}
+	var c Op
+	c.Kind = o.Kind
+	_, err := c.decodeBody(o.AppendBody(nil)[1:])
+	return err
+}
+
 // Fields returns the op's body as field elements (rule L-36), in layout order:
 // integers by rule Z-1, request ids by Z-3, a recipient key as two limbs (Z-2),
 // field elements as they are. Both the signature message and the DA hash use it.
