@@ -286,3 +286,41 @@ func dumpDigest(d []kv) [32]byte {
 	}
 	return [32]byte(h.Sum(nil))
 }
+
+// aiSetup is a model, an Eternal on it and an AI chain serving it, registered by s.
+type aiSetup struct {
+	model, eternal, chain *bitai.Tx
+	eternalID, chainID    bitai.ID
+}
+
+// testVK is the state machine's test verifying key (a real gnark BN254 Groth16 key).
+func testVK(t testing.TB) []byte {
+	t.Helper()
+	vk, err := os.ReadFile("../statemachine/testdata/test_vk.bin")
+	require.NoError(t, err)
+	return vk
+}
+
+// newAISetup signs ModelRegister, EternalMint (fee 7) and ChainRegister (request fee
+// 11, sequencer and admin s) with s's next nonces; they must apply in this order.
+func newAISetup(t testing.TB, s *sender, vk []byte) aiSetup {
+	t.Helper()
+	var a aiSetup
+	a.model = s.tx(t, &bitai.ModelRegister{Name: "m", URI: "ipfs://m", ContentHash: sha256.Sum256([]byte("m")), Format: "cog", CreatorFee: 5})
+	modelID := bitai.ObjectID(a.model.TxID(), 0)
+	a.eternal = s.tx(t, &bitai.EternalMint{To: s.pub(), URI: "ipfs://e", SystemPrompt: "be brief", FoundationModel: modelID, Fee: 7})
+	a.eternalID = bitai.ObjectID(a.eternal.TxID(), 0)
+	p := bitai.DefaultChainParams()
+	p.RequestFee = 11
+	a.chain = s.tx(t, &bitai.ChainRegister{Name: "c", Models: []bitai.ID{modelID},
+		CircuitID: bitai.CircuitID([]byte(bitai.TestCircuitDescriptor)), VerifyingKey: vk,
+		CeremonyHash: sha256.Sum256([]byte("ceremony")), Params: p.Record(),
+		Sequencers: [][32]byte{s.pub()}, Admin: s.pub()})
+	a.chainID = bitai.ObjectID(a.chain.TxID(), 0)
+	return a
+}
+
+// infer signs an Infer on the setup's Eternal and chain.
+func (a aiSetup) infer(t testing.TB, s *sender, calldata []byte) *bitai.Tx {
+	return s.tx(t, &bitai.Infer{EternalID: a.eternalID, ChainID: a.chainID, Calldata: calldata, MaxFee: 1000})
+}

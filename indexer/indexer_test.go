@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/statemachine"
 )
 
@@ -27,7 +28,10 @@ func TestIndexerFakeChain(t *testing.T) {
 	t2 := bob.transfer(t, f.pub(), 1000)
 	chain.mine(t, chain.tip(), fakeReveal(t, inscriber.key, "", payloadBody(t, t1)))
 	chain.mine(t, chain.tip(), fakeReveal(t, inscriber.key, "", payloadBody(t, t2, t1))) // t1 replayed
-	chain.mineN(t, 2)
+	ai := newAISetup(t, f, testVK(t))
+	inf := ai.infer(t, f, []byte("what is 2+2?"))
+	chain.mine(t, chain.tip(), fakeReveal(t, inscriber.key, "", payloadBody(t, ai.model, ai.eternal, ai.chain, inf)))
+	chain.mineN(t, 1)
 
 	ix := startIndexer(t, chain, t.TempDir())
 	waitFor(t, ix, chain.tip(), 20*time.Second)
@@ -48,12 +52,39 @@ func TestIndexerFakeChain(t *testing.T) {
 	require.NotEmpty(t, info.Inclusions[1].Reason, "a replay is skipped with a reason")
 	require.Equal(t, Hash32(f.pub()), info.Inclusions[0].Sender)
 
+	// Eternal, request and chain (inbox entry 0 and acc[0..1]).
+	et, err := api.Eternal(ctx, ai.eternalID)
+	require.NoError(t, err)
+	require.Equal(t, f.pub(), et.Eternal.Owner)
+	require.Equal(t, "be brief", et.Eternal.SystemPrompt)
+	for _, x := range []*bitai.Tx{ai.model, ai.eternal, ai.chain, inf} {
+		info, err := api.Tx(ctx, Hash32(x.TxID()))
+		require.NoError(t, err)
+		require.Equal(t, TxApplied, info.Status, "%s: %s", x.Kind(), info.Inclusions[0].Reason)
+	}
+	reqID := bitai.ObjectID(inf.TxID(), 0)
+	req, err := api.Request(ctx, reqID)
+	require.NoError(t, err)
+	require.Equal(t, ai.chainID, req.Request.ChainID)
+	require.Equal(t, uint64(7), req.Request.EternalFee)
+	require.Equal(t, uint64(11), req.Request.ChainFee)
+	require.Equal(t, uint32(6), req.Request.ConfirmHeight)
+	ch, err := api.Chain(ctx, ai.chainID, 0, 10)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), ch.InboxLen)
+	require.Len(t, ch.Entries, 1)
+	require.Equal(t, reqID, ch.Entries[0].ID)
+	require.Len(t, ch.Acc, 2)
+	require.NotEqual(t, ch.Acc[0], ch.Acc[1])
+	_, err = api.Request(ctx, bitai.ID{0, 1})
+	require.ErrorIs(t, err, ErrNotFound)
+
 	_, err = api.Tx(ctx, Hash32{1})
 	require.True(t, errors.Is(err, ErrNotFound), "%v", err)
 
 	tip, err := api.Tip(ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint32(7), tip.Height)
+	require.Equal(t, uint32(7), tip.Height) // blocks 1–3 empty, 4 and 5 transfers, 6 AI setup and Infer, 7 empty
 	require.Equal(t, chain.tip(), tip.Hash)
 
 	// State hashes chain from the initial one through every block (rule S-21).

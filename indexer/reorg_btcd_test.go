@@ -70,7 +70,9 @@ func TestReorgEqualsReindexBtcd(t *testing.T) {
 	// Enough mature coinbases that no Fund has to mine (which would confirm staged
 	// mempool txs), then the base: fund s2 and s4.
 	n.Generate(t, 140)
-	base := inscribe(t, n, insKey, f.transfer(t, s2.pub(), 50_000), f.transfer(t, s4.pub(), 50_000))
+	baseTxs := []*bitai.Tx{f.transfer(t, s2.pub(), 50_000), f.transfer(t, s4.pub(), 50_000)}
+	ai := newAISetup(t, f, testVK(t))
+	base := inscribe(t, n, insKey, append(baseTxs, ai.model, ai.eternal, ai.chain)...)
 	mineChain(t, n, n.Tip(t).Hash, [][]*wire.MsgTx{{base.Commit, base.Reveal}})
 	ix := btcdIndexer(t, n, t.TempDir())
 	waitFor(t, ix, n.Tip(t).Hash, 60*time.Second)
@@ -82,10 +84,13 @@ func TestReorgEqualsReindexBtcd(t *testing.T) {
 			nextNonce(t, ix, s4)
 			const x = 1_000_000
 			p1 := f.transfer(t, s2.pub(), x)
+			inf1 := ai.infer(t, f, []byte(fmt.Sprintf("moved %d", d)))
 			p2 := s2.transfer(t, s3.pub(), b2+x/2) // needs P1 first
 			p3 := f.transfer(t, s3.pub(), 777)
+			inf3 := ai.infer(t, f, []byte(fmt.Sprintf("dropped %d", d)))
 			p4 := s4.transfer(t, s2.pub(), 5)
-			i1, i2, i3, i4 := inscribe(t, n, insKey, p1), inscribe(t, n, insKey, p2), inscribe(t, n, insKey, p3), inscribe(t, n, insKey, p4)
+			i1, i2 := inscribe(t, n, insKey, p1, inf1), inscribe(t, n, insKey, p2)
+			i3, i4 := inscribe(t, n, insKey, p3, inf3), inscribe(t, n, insKey, p4)
 			// D spends the coin C4 spends.
 			op := i4.Commit.TxIn[0].PreviousOutPoint
 			out, err := n.Client().GetTxOut(ctx, op, false)
@@ -101,10 +106,10 @@ func TestReorgEqualsReindexBtcd(t *testing.T) {
 			n.WaitForTip(t, tipA)
 			waitFor(t, ix, tipA, 60*time.Second)
 			dumpA, _ := dumpOf(t, ix.API())
-			for _, p := range []*bitai.Tx{p1, p2, p3, p4} {
+			for _, p := range []*bitai.Tx{p1, inf1, p2, p3, inf3, p4} {
 				info, err := ix.API().Tx(ctx, Hash32(p.TxID()))
 				require.NoError(t, err)
-				require.Equal(t, TxApplied, info.Status, "branch A applies everything")
+				require.Equal(t, TxApplied, info.Status, "branch A applies everything: %s", info.Inclusions[0].Reason)
 			}
 
 			blocksB := make([][]*wire.MsgTx, d+1)
@@ -125,7 +130,12 @@ func TestReorgEqualsReindexBtcd(t *testing.T) {
 			got2, err := ix.API().Tx(ctx, Hash32(p2.TxID()))
 			require.NoError(t, err)
 			require.Equal(t, TxFailed, got2.Status, "P2 before P1: s2 cannot pay")
-			for _, p := range []*bitai.Tx{p3, p4} {
+			req, err := ix.API().Request(ctx, bitai.ObjectID(inf1.TxID(), 0))
+			require.NoError(t, err)
+			require.Equal(t, got1.Effective.Height, req.Request.ConfirmHeight, "the moved Infer's request is B's")
+			_, err = ix.API().Request(ctx, bitai.ObjectID(inf3.TxID(), 0))
+			require.ErrorIs(t, err, ErrNotFound, "the dropped Infer's request is gone")
+			for _, p := range []*bitai.Tx{p3, inf3, p4} {
 				_, err := ix.API().Tx(ctx, Hash32(p.TxID()))
 				require.ErrorIs(t, err, ErrNotFound, "dropped / double-spent payloads leave no trace")
 			}
