@@ -208,18 +208,15 @@ func (s *stepper) newReveal(b *batch, v *view, i, replacing int) (*txRecord, boo
 	vs := revealVSize(len(envs[i].Script))
 	fee := revealFn(b).RateAt(s.tip.Height) * vs
 	if replacing >= 0 {
-		old := b.Reveals[i][replacing]
-		oldFee, oldVS := old.Fee, old.VSize
+		var evicted []txRef
 		if b.Mode == ModeChained { // its sent descendants are evicted with it
 			for j := i + 1; j < len(v.slots); j++ {
 				if d := v.slots[j]; d.cur >= 0 && d.conf == nil && b.Reveals[j][d.cur].Sent {
-					oldFee += b.Reveals[j][d.cur].Fee
-					oldVS += b.Reveals[j][d.cur].VSize
+					evicted = append(evicted, b.Reveals[j][d.cur])
 				}
 			}
 		}
-		inc := s.in.cfg.IncrementalRelay
-		fee = max(fee, fees.MinReplacementFee(oldFee, oldVS, vs, inc), fees.MinReplacementFee(old.Fee, old.VSize, vs, inc))
+		fee = replacementFee(fee, vs, b.Reveals[i][replacing], evicted, s.in.cfg.IncrementalRelay)
 	}
 	// What the output must keep: dust, or (chained) the rest of the chain at the cap.
 	keep := int64(DustLimit)
@@ -357,3 +354,16 @@ func (s *stepper) store(b *batch, recs ...*txRecord) error {
 
 // ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0.
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// replacementFee is the fee of a replacement of vsize vs for old, which evicts old
+// and its descendants: at least want, BIP125 rules 3 and 4 over everything evicted,
+// and a feerate above old's (Core's rule 6).
+func replacementFee(want, vs int64, old txRef, descendants []txRef, incremental int64) int64 {
+	allFee, allVS := old.Fee, old.VSize
+	for _, d := range descendants {
+		allFee += d.Fee
+		allVS += d.VSize
+	}
+	return max(want, fees.MinReplacementFee(allFee, allVS, vs, incremental),
+		fees.MinReplacementFee(old.Fee, old.VSize, vs, incremental))
+}
