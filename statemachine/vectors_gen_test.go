@@ -4,6 +4,7 @@ package statemachine
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,4 +39,12 @@ func TestGenerateVK(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, CheckVerifyingKey(buf.Bytes()))
 	require.NoError(t, os.WriteFile(filepath.Join("testdata", "test_vk.bin"), buf.Bytes(), 0o644))
+}
+
+// TestGenerateStateVectors writes testdata/vectors_state.json (rule S-22).
+func TestGenerateStateVectors(t *testing.T) {
+	v := buildStateVectors(t)
+	b, err := json.MarshalIndent(v, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join("testdata", "vectors_state.json"), append(b, '\n'), 0o644))
 }
