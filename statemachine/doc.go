@@ -1,9 +1,26 @@
 // Package statemachine executes BitAI transactions deterministically: accounts,
-// models, Eternals, inference requests, the AI-chain registry, inboxes and settlement.
+// genesis allocations and proof-of-burn credits, chunk sets, models, Eternals,
+// inference requests, the AI-chain registry with its inboxes and accumulators,
+// deposits, messages and reclaims (docs/protocol.md rules S-*, T-12).
 //
-// It owns the consensus state namespace and its key/value encoding. It must never read
-// the wall clock, iterate maps in consensus paths, use floats, or touch the network;
-// everything it knows arrives as a block of accepted payloads.
+// It owns the consensus state namespace (keys 0x01–0x7f, keys.go) and its value
+// encoding (records.go), the consensus events (events.go) and the hashes chained into
+// stateHash (hash.go). It must never read the wall clock, iterate maps in consensus
+// paths, use floats, or touch the network; everything it knows arrives as a Bitcoin
+// block.
 //
-// Status: filled by the indexer and state-machine issue; nothing here works yet.
+// Work is split in two (DECISIONS D3, A9). Machine.Prepare is pure: it extracts burns
+// and BitAI candidates, decodes payloads and txs and verifies every signature on all
+// cores, so the indexer can run it ahead for several blocks. Machine.ApplyBlock then
+// applies the prepared block to a State (NewPebbleState over the indexer's
+// store.Recorder; an Overlay for the mempool later). ApplyBlock buffers the whole
+// block in an Overlay and writes only its net diff at the end, so the caller's write
+// set is exactly what WriteSetHash covers (rule S-20); each tx's execution runs in a
+// nested Overlay that an execution failure drops (rule S-15).
+//
+// Not consensus, decided here: events carry every field fixed-width so consumers
+// (the indexer's tx-by-txid inclusions, block summaries) need no second decoder; a
+// block below the activation height is refused with ErrBelowActivation rather than
+// applied as a no-op; verifying keys are checked by a structural pre-scan before
+// gnark's decoder, which allocates whatever counts it reads.
 package statemachine

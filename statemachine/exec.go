@@ -59,7 +59,7 @@ func (x *execCtx) execute() (bitai.ID, bitai.Reason, error) {
 }
 
 // newID is the id of the object the tx creates (rule N-9, i = 0), failing with
-// ReasonObjectExists if key(id) is taken.
+// ReasonObjectExists (and a zero id, like every failed creation) if key(id) is taken.
 func (x *execCtx) newID(keys ...func(bitai.ID) []byte) (bitai.ID, bitai.Reason, error) {
 	id := bitai.ObjectID(x.txid, 0)
 	for _, key := range keys {
@@ -68,7 +68,7 @@ func (x *execCtx) newID(keys ...func(bitai.ID) []byte) (bitai.ID, bitai.Reason, 
 			return id, bitai.ReasonNone, err
 		}
 		if ok {
-			return id, ReasonObjectExists, nil
+			return bitai.ID{}, ReasonObjectExists, nil
 		}
 	}
 	return id, bitai.ReasonNone, nil
