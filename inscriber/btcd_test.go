@@ -293,3 +293,49 @@ func TestBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Payloads, "nothing was enqueued")
 }
+
+// TestCommitBump: a chunk set's commit goes out alone (its reveals wait for it), so
+// while it is unconfirmed it is replaced along the fee function (the commit is
+// replaced only before any reveal is sent); the last version confirms, the reveals
+// follow on its outputs, and the first version can no longer be mined.
+func TestCommitBump(t *testing.T) {
+	node := startNode(t)
+	h := newHarness(t, node, func(c *Config) { c.DeadlineBlocks = 4 })
+	h.fundWallet(20_000_000)
+	h.start()
+	h.sync()
+	ctx := context.Background()
+	body := randomBytes(t, 450_000)
+	info, err := h.in.Enqueue(ctx, body, "", EnqueueOptions{})
+	require.NoError(t, err)
+	h.sync()
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	first := *info.Commit
+	parent := node.Tip(t).Hash
+	for range 2 {
+		parent = node.MineBlockOn(t, parent).BlockHash() // without our commit
+		h.sync()
+	}
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, info.Commit.Version, "replaced at each block")
+	require.Greater(t, info.Commit.Rate, first.Rate)
+	for _, r := range info.Reveals {
+		require.False(t, r.Sent, "no reveal before the commit confirms")
+	}
+	h.mineUntilDepth(1, 3, info.ID)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, info.Commit.Version)
+	oc := scanChain(t, node, 1)
+	require.Equal(t, 1, oc.count[payloadSum("", body)])
+
+	tip := node.Tip(t)
+	hdr, _, err := node.Client().BlockHeader(ctx, tip.Hash)
+	require.NoError(t, err)
+	blk, err := testnode.BuildBlock(tip.Hash, tip.Height+1, hdr.Timestamp.Add(2*time.Second), node.PkScript(), 778,
+		[]*wire.MsgTx{h.tx(first.TxID)})
+	require.NoError(t, err)
+	require.ErrorIs(t, node.Client().SubmitBlock(ctx, blk), btcnode.ErrBlockRejected, "the first commit conflicts with the last")
+}

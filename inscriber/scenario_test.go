@@ -18,10 +18,9 @@ func (s *togglePayloads) Abandoned(context.Context, PayloadInfo, int32) (bool, e
 	return s.on.Load(), nil
 }
 
-// TestStuckSweep abandons a chunk set after its commit confirmed, while its first
-// reveal is in the mempool and the second waits for the commit: the inscriber
-// sweeps both commit outputs back by key path (the sweep replaces the reveal in
-// flight), no chunk set completes on chain, and the money is all accounted for.
+// TestStuckSweep abandons a chunk set when its commit confirms (its reveals wait
+// for that): the inscriber sweeps both commit outputs back by key path, no chunk
+// set completes on chain, and the money is all accounted for.
 func TestStuckSweep(t *testing.T) {
 	node := startNode(t)
 	status := &togglePayloads{}
@@ -35,11 +34,13 @@ func TestStuckSweep(t *testing.T) {
 	h.sync()
 	info, err = h.in.Payload(info.ID)
 	require.NoError(t, err)
-	require.Equal(t, StateCommitSent.String(), info.State, "the second chunk waits for the commit")
+	require.Equal(t, StateCommitSent.String(), info.State, "a chunk set's reveals wait for the commit")
+	for _, r := range info.Reveals {
+		require.False(t, r.Sent)
+	}
 
 	status.on.Store(true)
-	node.MineBlockOn(t, node.Tip(t).Hash, h.tx(info.Commit.TxID)) // the commit alone
-	h.sync()
+	h.mine(1) // confirms the commit
 	info, err = h.in.Payload(info.ID)
 	require.NoError(t, err)
 	require.Equal(t, StateSweeping.String(), info.State, "%s", h.tail())

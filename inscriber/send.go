@@ -100,6 +100,13 @@ func (s *stepper) sendAll(b *batch, v *view) error {
 	if v.commit < 0 || v.commitConf == nil && !s.pool[b.Commits[v.commit].TxID] {
 		return nil // the reveals wait for their commit
 	}
+	if b.isChunkSet() && v.commitConf == nil {
+		// A chunk set's reveals wait for the commit to confirm: each then spends its
+		// own confirmed output (Core's chain limits allow no two ~100 kvB chunks on
+		// one unconfirmed parent), they all go out in one block (well inside the chunk
+		// window), and until then the commit alone can be replaced by RBF.
+		return nil
+	}
 	for i, sv := range v.slots {
 		if sv.conf != nil {
 			continue

@@ -12,9 +12,10 @@ import (
 )
 
 // Sweeping a stuck batch: its payloads were abandoned after its commit confirmed.
-// The commit outputs not yet spent by a confirmed reveal are spent back to the
-// wallet by taproot key path (the inscriber key is the commit's internal key,
-// DECISIONS C4), replacing any reveal still in flight when the fee allows.
+// The commit outputs whose reveal neither confirmed nor sits in the node's mempool
+// are spent back to the wallet by taproot key path (the inscriber key is the
+// commit's internal key, DECISIONS C4). A sent reveal the node lost may still be in
+// other mempools, so the sweep pays what replacing it would take (BIP125).
 
 // sweep handles StateStuck and StateSweeping.
 func (s *stepper) sweep(b *batch) (State, error) {
@@ -51,6 +52,9 @@ func (s *stepper) sweep(b *batch) (State, error) {
 		return s.transition(b, StateCommitSent, "")
 	}
 	if len(coins) == 0 {
+		if s.revealsInFlight(b, v) {
+			return b.State, nil // an abandoned payload's reveal confirming is harmless; wait
+		}
 		s.in.log.Info("nothing left to sweep", "batch", b.ID)
 		return s.transition(b, StateSwept, "swept")
 	}
@@ -91,6 +95,14 @@ func (s *stepper) sweepable(b *batch, v *view) ([]coin, txRef, error) {
 		}
 		if b.Mode == ModeChained && i > 0 && v.slots[i-1].conf == nil {
 			break // its parent is not confirmed: nothing to sweep beyond it
+		}
+		if sv.cur >= 0 && b.Reveals[i][sv.cur].Sent && s.pool[b.Reveals[i][sv.cur].TxID] {
+			// Its reveal is in flight: replacing it would cost at least its fee, and
+			// its confirmation is harmless for an abandoned payload. Leave it.
+			if b.Mode == ModeChained {
+				break
+			}
+			continue
 		}
 		root := bitai.TapscriptRoot(envs[i].Script)
 		coins = append(coins, coin{OutPoint: sv.parent, Value: sv.value, PkScript: envs[i].PkScript, Key: key, Root: root[:]})
@@ -164,4 +176,14 @@ func mustTx(tx *wire.MsgTx, err error) *wire.MsgTx {
 		return nil
 	}
 	return tx
+}
+
+// revealsInFlight reports unconfirmed sent reveals of b that the node holds.
+func (s *stepper) revealsInFlight(b *batch, v *view) bool {
+	for i, sv := range v.slots {
+		if sv.conf == nil && sv.cur >= 0 && b.Reveals[i][sv.cur].Sent && s.pool[b.Reveals[i][sv.cur].TxID] {
+			return true
+		}
+	}
+	return false
 }
