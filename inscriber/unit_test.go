@@ -302,7 +302,7 @@ func TestRecordCodecs(t *testing.T) {
 
 	// A count over its cap is refused before allocating.
 	big := (&batch{State: StatePlanned}).marshal() // ends ncommits ‖ nsweeps ‖ ndups ‖ note length
-	big[len(big)-8], big[len(big)-7] = 0xff, 0xff // ncommits = 65535 > maxVersions
+	big[len(big)-8], big[len(big)-7] = 0xff, 0xff  // ncommits = 65535 > maxVersions
 	var qq batch
 	require.ErrorIs(t, qq.unmarshal(big), ErrRecord)
 }
