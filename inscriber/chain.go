@@ -39,7 +39,7 @@ func readCursor(r pebble.Reader) (id follow.BlockID, ok bool, err error) {
 }
 
 // initCursor returns the committed tip, or on a new database the block at
-// Config.StartHeight (the node's tip for −1), which it stores as the first cursor.
+// Config.StartHeight (the node's tip for 0), which it stores as the first cursor.
 func (in *Inscriber) initCursor(ctx context.Context) (follow.BlockID, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -47,7 +47,7 @@ func (in *Inscriber) initCursor(ctx context.Context) (follow.BlockID, error) {
 		return id, err
 	}
 	var start follow.BlockID
-	if in.cfg.StartHeight < 0 {
+	if in.cfg.StartHeight <= 0 {
 		tip, err := in.cfg.Node.BestBlock(ctx)
 		if err != nil {
 			return start, fmt.Errorf("start block: %w", err)

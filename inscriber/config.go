@@ -106,9 +106,9 @@ type Config struct {
 	// Limits is the mempool policy the broadcast schedule must respect (Bitcoin
 	// Core's, which btcd does not enforce). Zero means policy.CoreLimits().
 	Limits policy.Limits
-	// StartHeight is where a new database starts following the chain (the wallet
-	// birthday, DECISIONS C4): blocks above it are scanned. −1 means the node's tip
-	// at first start. Ignored once the database has a cursor.
+	// StartHeight is the wallet birthday (DECISIONS C4) of a new database: the
+	// block it starts from, so blocks above it are scanned for coins. 0 means the
+	// node's tip at first start. Ignored once the database has a cursor.
 	StartHeight int32
 	// DeadlineBlocks is a payload's deadline (blocks after enqueue) when neither its
 	// txs nor Enqueue give an expiry. 0 means DefaultDeadlineBlocks.

@@ -108,7 +108,7 @@ func crashChild() int {
 		return fail(err)
 	}
 	in, err := New(Config{DB: db, Keys: keys, Wallet: wal, Node: client, Notifier: client, Fees: fees.Fixed(2), FeeCap: 20,
-		DeadlineBlocks: 6, StartHeight: 0, Logger: logger, Hooks: hooks,
+		DeadlineBlocks: 6, StartHeight: 1, Logger: logger, Hooks: hooks,
 		RetryMin: 20 * time.Millisecond, RetryMax: 300 * time.Millisecond, PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		return fail(err)

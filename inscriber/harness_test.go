@@ -73,7 +73,7 @@ func startNode(t testing.TB, args ...string) *testnode.Node {
 }
 
 // newHarness builds an inscriber over node in a fresh data directory. The wallet
-// follows the chain from genesis (regtest chains are short).
+// follows the chain from block 1 (regtest chains are short).
 func newHarness(t testing.TB, node *testnode.Node, mod func(*Config)) *harness {
 	t.Helper()
 	dir := t.TempDir()
@@ -112,7 +112,7 @@ func (h *harness) config(db *store.DB, w io.Writer) Config {
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return Config{
 		DB: db, Keys: h.keys, Wallet: h.wal, Node: h.node.Client(), Notifier: h.node.Client(),
-		Fees: fees.Fixed(2), FeeCap: 20, StartHeight: 0, Logger: logger,
+		Fees: fees.Fixed(2), FeeCap: 20, StartHeight: 1, Logger: logger,
 		RetryMin: 20 * time.Millisecond, RetryMax: 300 * time.Millisecond, PollInterval: 50 * time.Millisecond,
 	}
 }

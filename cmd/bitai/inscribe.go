@@ -59,7 +59,7 @@ an inscriber runs on the datadir, inscribe hands the payload to it over
 	fl.Int64Var(&f.FeeFloor, "fee-floor", 1, "least fee rate, sat/vB (the node's estimate is clamped to [floor, cap])")
 	fl.Int64Var(&f.FeeCap, "fee-cap", inscriber.DefaultFeeCap, "highest fee rate, sat/vB; commits are funded for reveals at this rate")
 	fl.Int32Var(&f.Deadline, "deadline", inscriber.DefaultDeadlineBlocks, "blocks until the fee rate reaches the cap, for payloads without tx expiry")
-	fl.Int32Var(&f.StartHeight, "start-height", -1, "first run only: height to scan the chain from for wallet coins (-1: the node's tip)")
+	fl.Int32Var(&f.StartHeight, "start-height", 0, "first run only: the wallet birthday, blocks above it are scanned for coins (0: the node's tip)")
 	fl.IntVar(&f.Chain, "chain", 0, "whole payloads per chained stream for payloads enqueued together (0: independent pairs)")
 	return cmd
 }

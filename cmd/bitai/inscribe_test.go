@@ -108,7 +108,7 @@ func TestInscribeCLI(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		c, o, e := inscriberCLI(ctx, "", args("inscribe", "--file", file, "--depth", "2", "--start-height", "0", "--fee-cap", "20")...)
+		c, o, e := inscriberCLI(ctx, "", args("inscribe", "--file", file, "--depth", "2", "--start-height", "1", "--fee-cap", "20")...)
 		done <- result{c, o, e}
 	}()
 
