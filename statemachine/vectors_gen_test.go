@@ -28,8 +28,14 @@ func (c *tinyCircuit) Define(api frontend.API) error {
 }
 
 // TestGenerateVK writes testdata/test_vk.bin: a real gnark BN254 Groth16 verifying
-// key (compressed WriteTo encoding) of tinyCircuit, used by ChainRegister tests.
+// key (compressed WriteTo encoding) of tinyCircuit, used by ChainRegister tests and
+// the block vectors. gnark's setup is randomised, so an existing file is kept (delete
+// it to make a new key, then regenerate the state vectors).
 func TestGenerateVK(t *testing.T) {
+	path := filepath.Join("testdata", "test_vk.bin")
+	if _, err := os.Stat(path); err == nil {
+		t.Skipf("%s exists: keeping it", path)
+	}
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, &tinyCircuit{})
 	require.NoError(t, err)
 	_, vk, err := groth16.Setup(ccs)
@@ -38,7 +44,7 @@ func TestGenerateVK(t *testing.T) {
 	_, err = vk.WriteTo(&buf)
 	require.NoError(t, err)
 	require.NoError(t, CheckVerifyingKey(buf.Bytes()))
-	require.NoError(t, os.WriteFile(filepath.Join("testdata", "test_vk.bin"), buf.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
 }
 
 // TestGenerateStateVectors writes testdata/vectors_state.json (rule S-22).
