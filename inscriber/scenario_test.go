@@ -167,3 +167,42 @@ func TestReorgBackDuplicate(t *testing.T) {
 	require.Equal(t, 2, oc.count[payloadSum("", body)], "both versions are on chain: the documented C1 limit")
 	h.assertMoneyConserved(oc)
 }
+
+// TestChainedBump mines blocks without a chained stream's reveals: the first
+// unconfirmed reveal is replaced (paying for the descendants it evicts, BIP125) and
+// the chain after it is signed again on top of the replacement; the stream then
+// confirms with every payload exactly once.
+func TestChainedBump(t *testing.T) {
+	node := startNode(t)
+	h := newHarness(t, node, func(c *Config) { c.Chain, c.DeadlineBlocks = 3, 4 })
+	h.fundWallet(20_000_000)
+	h.start()
+	h.sync()
+	items := []Item{{E: randomBytes(t, 20_000)}, {E: randomBytes(t, 20_000)}, {E: randomBytes(t, 20_000)}}
+	infos, err := h.in.EnqueueMany(context.Background(), items)
+	require.NoError(t, err)
+	h.sync()
+	first, err := h.in.Payload(infos[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, "chained", first.Mode)
+	commit := h.tx(first.Commit.TxID)
+	parent := node.MineBlockOn(t, node.Tip(t).Hash, commit).BlockHash() // the commit, no reveals
+	node.WaitForTip(t, parent)
+	h.sync()
+	var ids []uint64
+	for _, info := range infos {
+		p, err := h.in.Payload(info.ID)
+		require.NoError(t, err)
+		require.Len(t, p.Reveals, 1)
+		require.Equal(t, 2, p.Reveals[0].Version, "payload %d: the chain was signed again", info.ID)
+		require.True(t, p.Reveals[0].Sent)
+		ids = append(ids, info.ID)
+	}
+	h.mineUntilDepth(1, 3, ids...)
+	oc := scanChain(t, node, 1)
+	for _, it := range items {
+		require.Equal(t, 1, oc.count[payloadSum("", it.E)])
+	}
+	h.assertMoneyConserved(oc)
+	require.NotContains(t, h.logs.String(), "node refused")
+}
