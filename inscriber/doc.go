@@ -40,10 +40,13 @@
 //     sent; what the node lost is sent again; a commit input spent by someone else's
 //     confirmed transaction starts a new epoch (re-plan) with other coins, including
 //     an input of the dead epoch where one survives.
-//   - DECISIONS C1: when a reorg double-spent every input of the old version, the new
-//     version cannot conflict with it; if the chain goes back, both confirm. The
-//     inscriber records such confirmations of earlier epochs (PayloadInfo.Duplicates,
-//     a Warn log); the protocol makes the copy a no-op.
+//   - DECISIONS C1: a re-plan spends, as an anchor, an input of the dead epoch that
+//     survived (a multi-input commit whose other input was double-spent), so the
+//     versions conflict. When a reorg double-spent every input of the old version the
+//     new one cannot conflict with it, and if the chain goes back both can confirm:
+//     the inscriber then makes the confirmed earlier epoch current again, and records
+//     confirmations of other epochs (PayloadInfo.Duplicates, a Warn log); the
+//     protocol makes the copy a no-op.
 //   - The broadcast schedule: our unconfirmed transactions are loaded into a model of
 //     Core's mempool (25 txs / 101 kvB ancestors and descendants, 64 txs / 101 kvB
 //     clusters, BIP125 and Core's feerate rule); a transaction the model refuses waits

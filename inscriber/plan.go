@@ -1,7 +1,6 @@
 package inscriber
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -149,8 +148,7 @@ func (s *stepper) newBatch(group []*payload, coins []coin) (*batch, []wire.OutPo
 		return nil, nil, err
 	}
 	b.StartRate = rate
-	need := outputsValue(b)
-	sel, err := selectCoins(coins, need, len(commitOutputsShape(b)), rate)
+	sel, err := selectCoins(coins, commitOutputsShape(b), 0, 0, rate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -233,41 +231,36 @@ func commitOutputsShape(b *batch) []*wire.TxOut {
 	return commitOutputs(b, envs)
 }
 
-// selectCoins picks coins (largest first, then by outpoint) until they pay need
-// plus the commit's fee at rate with a change output. nOut is the commit's outputs
-// before change.
-func selectCoins(coins []coin, need int64, nOut int, rate int64) ([]coin, error) {
-	sorted := slices.Clone(coins)
-	slices.SortFunc(sorted, func(a, b coin) int {
-		if a.Value != b.Value {
-			if a.Value > b.Value {
-				return -1
-			}
-			return 1
+// selectCoins picks coins with the wallet's coin selection (wallet.SelectCoins:
+// the smallest coin that pays everything, else the largest first) so that they pay
+// outs plus the commit's fee at rate with a change output; extraInputs inputs worth
+// credit are already chosen (re-plan anchors): their weight counts, their value pays.
+func selectCoins(coins []coin, outs []*wire.TxOut, credit int64, extraInputs int, rate int64) ([]coin, error) {
+	need := -credit
+	for _, o := range outs {
+		need += o.Value
+	}
+	utxos := make([]wallet.UTXO, len(coins))
+	byOp := make(map[wire.OutPoint]coin, len(coins))
+	for i, c := range coins {
+		utxos[i] = wallet.UTXO{OutPoint: c.OutPoint, Value: c.Value, PkScript: c.PkScript, Height: 1}
+		byOp[c.OutPoint] = c
+	}
+	base := bitai.CommitWeight(0, outs...) + int64(extraInputs)*wallet.InputWeightP2TR
+	sel, _, _, err := wallet.SelectCoins(utxos, need, rate, base, p2trTemplate.PkScript)
+	if err != nil {
+		if errors.Is(err, wallet.ErrInsufficientFunds) {
+			return nil, fmt.Errorf("%w: outputs funded at the fee cap: %w", ErrInsufficientFunds, err)
 		}
-		return bytes.Compare(opBytes(a.OutPoint), opBytes(b.OutPoint))
-	})
-	outs := make([]*wire.TxOut, nOut+1)
-	for i := range outs {
-		outs[i] = p2trTemplate
+		return nil, fmt.Errorf("coin selection: %w", err)
 	}
-	var total int64
-	for i, c := range sorted {
-		total += c.Value
-		fee := bitai.VSize(bitai.CommitWeight(i+1, outs...)) * rate
-		if total >= need+fee {
-			return sorted[:i+1], nil
-		}
+	out := make([]coin, len(sel))
+	for i, u := range sel {
+		out[i] = byOp[u.OutPoint]
 	}
-	var all int64
-	for _, c := range coins {
-		all += c.Value
-	}
-	return nil, fmt.Errorf("%w: need %d sat (outputs funded at the fee cap) plus the commit fee, %d sat available",
-		ErrInsufficientFunds, need, all)
+	return out, nil
 }
 
-func opBytes(op wire.OutPoint) []byte { k := opKey(op); return k[:] }
 
 func outpointsOf(coins []coin) []wire.OutPoint {
 	ops := make([]wire.OutPoint, len(coins))
@@ -394,8 +387,9 @@ func (s *stepper) replan(b *batch) (State, error) {
 		anchorValue += a.Value
 	}
 	var sel []coin
-	if anchorValue < need {
-		rest, err := selectCoins(coins, need-anchorValue, len(commitOutputsShape(b))+len(anchors), rate)
+	shape := append(commitOutputsShape(b), p2trTemplate)
+	if anchorValue < need+bitai.VSize(bitai.CommitWeight(len(anchors), shape...))*rate {
+		rest, err := selectCoins(coins, commitOutputsShape(b), anchorValue, len(anchors), rate)
 		if err != nil {
 			b.Note = err.Error()
 			s.in.log.Warn("re-plan waits for funds", "batch", b.ID, "err", err)
@@ -404,7 +398,7 @@ func (s *stepper) replan(b *batch) (State, error) {
 		sel = rest
 	}
 	inputs := append(outpointsOf(anchors), outpointsOf(sel)...)
-	b.Epoch++
+	b.Epoch = nextEpoch(b)
 	b.Inputs = inputs
 	b.RevealStart = 0
 	b.StartRate = rate
@@ -467,4 +461,14 @@ func nextID(rw wallet.ReadWriter, which byte) (uint64, error) {
 	e := &enc{}
 	e.u64(id + 1)
 	return id, rw.Set(counterKey(which), e.b, nil)
+}
+
+// nextEpoch is one more than any epoch b has signed in (an adopted earlier epoch
+// may be current, so b.Epoch+1 could already be taken).
+func nextEpoch(b *batch) uint16 {
+	e := b.Epoch
+	for _, c := range b.Commits {
+		e = max(e, c.Epoch)
+	}
+	return e + 1
 }

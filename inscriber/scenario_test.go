@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bitai-l2/bitai/bitai"
+	"github.com/bitai-l2/bitai/inscriber/wallet"
 )
 
 // togglePayloads abandons every payload once set (a PayloadStatus for tests).
@@ -161,7 +163,16 @@ func TestReorgBackDuplicate(t *testing.T) {
 	h.mineUntilDepth(1, 3, info.ID)
 	info, err = h.in.Payload(info.ID)
 	require.NoError(t, err)
-	require.Contains(t, info.Duplicates, oldReveal, "the old version's confirmation is reported")
+	require.Equal(t, uint16(0), info.Epoch, "the old version, confirmed again, is current again")
+	require.Equal(t, oldReveal, info.Reveals[0].TxID)
+	require.Empty(t, info.Duplicates)
+	require.Contains(t, h.logs.String(), "an earlier version confirmed after the re-plan; making it current again")
+	// The re-planned version shares no input with the old one (the reorg double-spent
+	// the only one), so the node still holds it and mines it: reported, not prevented.
+	h.mine(2)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, info.Duplicates, "the re-planned version confirmed too and is reported")
 	require.Contains(t, h.logs.String(), "an earlier version of a re-planned payload confirmed as well")
 	oc := scanChain(t, node, 1)
 	require.Equal(t, 2, oc.count[payloadSum("", body)], "both versions are on chain: the documented C1 limit")
@@ -205,4 +216,67 @@ func TestChainedBump(t *testing.T) {
 	}
 	h.assertMoneyConserved(oc)
 	require.NotContains(t, h.logs.String(), "node refused")
+}
+
+// TestReplanAnchor: the commit has two inputs and a competing branch double-spends
+// one of them. The re-plan spends the other one as an anchor (DECISIONS C1: every
+// re-plan spends an input of every earlier version), so when the chain goes back to
+// the original branch the re-planned version conflicts with the old one and cannot
+// confirm: the payload is on the chain once, and the inscriber adopts the old version.
+func TestReplanAnchor(t *testing.T) {
+	node := startNode(t)
+	h := newHarness(t, node, nil)
+	h.fundWallet(200_000, 200_000)
+	h.start()
+	h.sync()
+	body := randomBytes(t, 40_000)
+	info, err := h.in.Enqueue(context.Background(), body, "", EnqueueOptions{})
+	require.NoError(t, err)
+	h.sync()
+	fork := node.Tip(t)
+	h.mineUntilDepth(1, 2, info.ID)
+	original := node.Tip(t)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	commit := h.tx(info.Commit.TxID)
+	require.Len(t, commit.TxIn, 2, "neither coin alone funds the payload at the cap")
+
+	// Branch B: X double-spends the first input; a third coin arrives for the re-plan.
+	_, pk, err := h.keys.Address(wallet.BranchExternal, 2)
+	require.NoError(t, err)
+	fundTx, op := node.Fund(t, pk, 1_000_000)
+	h.fund += 1_000_000
+	h.funded[op] = fundedCoin{Index: 2, Out: fundTx.TxOut[op.Index]}
+	parent := node.MineBlockOn(t, fork.Hash, h.spendWalletCoin(commit.TxIn[0].PreviousOutPoint), fundTx).BlockHash()
+	parent = node.MineBlockOn(t, parent).BlockHash()
+	node.WaitForTip(t, parent)
+	h.mineUntilDepth(1, 3, info.ID)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, uint16(1), info.Epoch)
+	replanned := h.tx(info.Commit.TxID)
+	spends := map[wire.OutPoint]bool{}
+	for _, in := range replanned.TxIn {
+		spends[in.PreviousOutPoint] = true
+	}
+	require.True(t, spends[commit.TxIn[1].PreviousOutPoint], "the re-plan spends the surviving input of the old version")
+
+	// Back to branch A, longer: the old version is confirmed; the new one conflicts.
+	tipB := node.Tip(t)
+	parent = original.Hash
+	for i := original.Height; i <= tipB.Height; i++ {
+		parent = node.MineBlockOn(t, parent).BlockHash()
+	}
+	node.WaitForTip(t, parent)
+	h.sync()
+	h.mine(2)
+	info, err = h.in.Payload(info.ID)
+	require.NoError(t, err)
+	require.Equal(t, StateConfirmed.String(), info.State)
+	require.Equal(t, uint16(0), info.Epoch, "the old version is current again")
+	require.Empty(t, info.Duplicates)
+	oc := scanChain(t, node, 1)
+	require.Equal(t, 1, oc.count[payloadSum("", body)], "on the chain exactly once")
+	require.Nil(t, oc.txByID(replanned.TxHash()), "the re-planned commit could not confirm")
+	h.assertMoneyConserved(oc)
 }

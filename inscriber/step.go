@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/cockroachdb/pebble/v2"
@@ -149,6 +150,9 @@ func (s *stepper) advance(b *batch) (State, error) {
 	if err != nil {
 		return b.State, err
 	}
+	if adopted, err := s.adoptConfirmedEpoch(b, v); err != nil || adopted {
+		return b.State, err
+	}
 	if err := s.noteDups(b, v); err != nil {
 		return b.State, err
 	}
@@ -240,6 +244,61 @@ func (s *stepper) abandon(b *batch) (State, error) {
 		}
 		return s.markPayloads(rw, b, func(p *payload) { p.Abandoned = true })
 	})
+}
+
+// adoptConfirmedEpoch handles the chain going back to a branch where an earlier
+// epoch's commit confirmed while the current epoch's did not: the earlier version
+// won (with an anchor input the current one can no longer confirm at all), so the
+// batch makes that epoch current again and drives it instead of inscribing the
+// payload a second time.
+func (s *stepper) adoptConfirmedEpoch(b *batch, v *view) (bool, error) {
+	if v.commitConf != nil {
+		return false, nil
+	}
+	for _, c := range b.Commits {
+		if c.Epoch == b.Epoch {
+			continue
+		}
+		cf, err := confOf(s.in.db.Pebble(), c.TxID)
+		if err != nil || cf == nil {
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		tx, err := s.in.loadTx(s.in.db.Pebble(), c.TxID)
+		if err != nil {
+			return false, err
+		}
+		s.in.log.Warn("an earlier version confirmed after the re-plan; making it current again",
+			"batch", b.ID, "epoch", c.Epoch, "was", b.Epoch, "commit", c.TxID)
+		b.Epoch = c.Epoch
+		b.Inputs = b.Inputs[:0]
+		for _, in := range tx.TxIn {
+			b.Inputs = append(b.Inputs, in.PreviousOutPoint)
+		}
+		b.Note = fmt.Sprintf("epoch %d confirmed after the re-plan; adopted", c.Epoch)
+		b.Dups = slices.DeleteFunc(b.Dups, func(d chainhash.Hash) bool { return inEpoch(b, d, c.Epoch) })
+		return true, s.save(b)
+	}
+	return false, nil
+}
+
+// inEpoch reports whether txid is a commit or reveal of b signed in epoch e.
+func inEpoch(b *batch, txid chainhash.Hash, e uint16) bool {
+	for _, c := range b.Commits {
+		if c.TxID == txid {
+			return c.Epoch == e
+		}
+	}
+	for _, slot := range b.Reveals {
+		for _, r := range slot {
+			if r.TxID == txid {
+				return r.Epoch == e
+			}
+		}
+	}
+	return false
 }
 
 // noteDups records versions of earlier epochs seen confirmed (DECISIONS C1): after a
