@@ -261,7 +261,6 @@ func selectCoins(coins []coin, outs []*wire.TxOut, credit int64, extraInputs int
 	return out, nil
 }
 
-
 func outpointsOf(coins []coin) []wire.OutPoint {
 	ops := make([]wire.OutPoint, len(coins))
 	for i, c := range coins {
