@@ -44,13 +44,16 @@ type ChainParams struct {
 	RequestFee       uint64   // the chain's fee per request, escrowed by Infer
 }
 
-// DefaultChainParams returns DESIGN §5's defaults with zero profile and treasury,
-// which the launcher must fill in.
+// DefaultChainParams returns DESIGN §5's defaults as amended by rule L-7
+// (docs/aichain-protocol.md: revealTimeout 252 = commitTimeout + SubmitWindow +
+// MinWindow, requestTTL 300 = revealTimeout + forceDelay + MinWindow, where DESIGN had
+// 192 and 288), with zero profile and treasury, which the launcher must fill in (a
+// zero treasury is not a valid L2 key, so ChainRegister refuses it).
 func DefaultChainParams() ChainParams {
 	return ChainParams{
-		RequestTTL:    288,
+		RequestTTL:    300,
 		CommitTimeout: 96,
-		RevealTimeout: 192,
+		RevealTimeout: 252,
 		EpochBlocks:   SubmitWindow + 1,
 		ForceDelay:    36,
 		MinStake:      100_000,
@@ -191,6 +194,8 @@ func (p ChainParams) checks(b ChainBounds) []paramCheck {
 		{u(p.CommitTimeout) >= fd+MinWindow, "commitTimeout ≥ forceDelay + MinWindow"},
 		{u(p.RevealTimeout) >= u(p.CommitTimeout)+fd+MinWindow,
 			"revealTimeout − commitTimeout ≥ forceDelay + MinWindow"},
+		{u(p.RevealTimeout) >= u(p.CommitTimeout)+SubmitWindow+MinWindow,
+			"revealTimeout ≥ commitTimeout + SubmitWindow + MinWindow"},
 		{u(p.RequestTTL) >= u(p.RevealTimeout)+fd+MinWindow,
 			"requestTTL ≥ revealTimeout + forceDelay + MinWindow"},
 		{u(p.EpochBlocks) >= SubmitWindow+1, "epochBlocks ≥ SubmitWindow + 1"},

@@ -47,10 +47,32 @@ func TestChainParamsValidate(t *testing.T) {
 	b := DefaultChainBounds()
 	require.NoError(t, b.Validate())
 	require.NoError(t, DefaultChainParams().Validate(b))
-	// The smallest params rule T-16 allows with forceDelay 1.
-	least := ChainParams{ForceDelay: 1, CommitTimeout: 13, RevealTimeout: 26, RequestTTL: 39,
-		EpochBlocks: 145, MinStake: b.MinMinStake, Slash: 1, UnstakeDelay: 2*145 + 39 + 1}
+	d := DefaultChainParams()
+	require.Equal(t, d.CommitTimeout+SubmitWindow+MinWindow, d.RevealTimeout, "defaults sit on rule 4's bound")
+	require.Equal(t, d.RevealTimeout+d.ForceDelay+MinWindow, d.RequestTTL, "defaults sit on rule 5's bound")
+	// The smallest params rule T-16 allows with forceDelay 1: commitTimeout 1 + 12,
+	// revealTimeout 13 + 144 + 12 (rule 4 beats rule 3's 13 + 1 + 12), requestTTL 169 + 1 + 12.
+	least := ChainParams{ForceDelay: 1, CommitTimeout: 13, RevealTimeout: 169, RequestTTL: 182,
+		EpochBlocks: 145, MinStake: b.MinMinStake, Slash: 1, UnstakeDelay: 2*145 + 182 + 1}
 	require.NoError(t, least.Validate(b))
+	for _, bad := range []func(p *ChainParams){
+		func(p *ChainParams) { p.ForceDelay = 0 },
+		func(p *ChainParams) { p.CommitTimeout-- },
+		func(p *ChainParams) { p.RevealTimeout-- },
+		func(p *ChainParams) { p.RequestTTL-- },
+		func(p *ChainParams) { p.EpochBlocks-- },
+		func(p *ChainParams) { p.UnstakeDelay-- },
+	} {
+		p := least
+		bad(&p)
+		require.ErrorIs(t, p.Validate(b), ErrParamsOutOfBounds, "%+v", p)
+	}
+	// With a large forceDelay, rule 3 is the binding reveal rule.
+	wide := ChainParams{ForceDelay: 200, CommitTimeout: 212, RevealTimeout: 212 + 212, RequestTTL: 424 + 212,
+		EpochBlocks: 145, MinStake: b.MinMinStake, Slash: 1, UnstakeDelay: 2*145 + 636 + 1}
+	require.NoError(t, wide.Validate(b))
+	wide.RevealTimeout--
+	require.ErrorContains(t, wide.Validate(b), "revealTimeout − commitTimeout")
 	cases := []struct {
 		name   string
 		mutate func(p *ChainParams)
@@ -60,6 +82,9 @@ func TestChainParamsValidate(t *testing.T) {
 		{"commit window short", func(p *ChainParams) { p.CommitTimeout = p.ForceDelay + MinWindow - 1 }, "commitTimeout ≥"},
 		{"reveal window short", func(p *ChainParams) { p.RevealTimeout = p.CommitTimeout + p.ForceDelay + MinWindow - 1 }, "revealTimeout − commitTimeout"},
 		{"reveal before commit", func(p *ChainParams) { p.RevealTimeout = p.CommitTimeout - 1 }, "revealTimeout − commitTimeout"},
+		{"reveal before back-dated commits stop", func(p *ChainParams) {
+			p.RevealTimeout = p.CommitTimeout + SubmitWindow + MinWindow - 1
+		}, "revealTimeout ≥ commitTimeout + SubmitWindow + MinWindow"},
 		{"requestTTL short", func(p *ChainParams) { p.RequestTTL = p.RevealTimeout + p.ForceDelay + MinWindow - 1 }, "requestTTL ≥"},
 		{"epochBlocks ≤ SubmitWindow", func(p *ChainParams) { p.EpochBlocks = SubmitWindow }, "epochBlocks ≥"},
 		{"minStake 0", func(p *ChainParams) { p.MinStake, p.Slash = 0, 0 }, "minStake > 0"},

@@ -352,7 +352,8 @@ func (a *blockApplier) bitaiTx(l loc, index uint32, inscriber [32]byte, t *prepa
 	}
 	ev.Amount = tx.Fee
 	ov := NewOverlay(a.st)
-	x := &execCtx{st: ov, dep: a.m.dep, height: a.height, blockHash: a.hash, txid: t.txid, tx: tx}
+	x := &execCtx{st: ov, dep: a.m.dep, depID: a.m.depID, batches: a.m.batches, height: a.height,
+		blockHash: a.hash, txid: t.txid, tx: tx}
 	id, reason, err := x.execute()
 	if err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 type execCtx struct {
 	st        State
 	dep       *bitai.Deployment
+	depID     [32]byte
+	batches   BatchVerifier // nil: SubmitBatch is unsupported
 	height    uint32
 	blockHash chainhash.Hash
 	txid      [32]byte
@@ -51,9 +53,11 @@ func (x *execCtx) execute() (bitai.ID, bitai.Reason, error) {
 		r, err := x.reclaim(b)
 		return b.ID, r, err
 	case *bitai.SubmitBatch:
-		return b.ChainID, ReasonUnsupported, nil
+		r, err := x.submitBatch(b)
+		return b.ChainID, r, err
 	case *bitai.Exit:
-		return b.ChainID, ReasonUnsupported, nil
+		r, err := x.exit(b)
+		return b.ChainID, r, err
 	}
 	return bitai.ID{}, bitai.ReasonNone, fmt.Errorf("execute: body %T", x.tx.Body)
 }

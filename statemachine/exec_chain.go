@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
@@ -177,6 +178,9 @@ func (x *execCtx) chainRegister(b *bitai.ChainRegister) (bitai.ID, bitai.Reason,
 	if err := p.Validate(x.dep.Bounds); err != nil {
 		return bitai.ID{}, ReasonParamsOutOfBounds, nil
 	}
+	if _, err := zkhash.ParseL2Account(p.Treasury); err != nil {
+		return bitai.ID{}, ReasonBadL2Account, nil
+	}
 	if err := CheckVerifyingKey(b.VerifyingKey); err != nil {
 		return bitai.ID{}, ReasonBadVerifyingKey, nil
 	}
@@ -196,6 +200,12 @@ func (x *execCtx) chainRegister(b *bitai.ChainRegister) (bitai.ID, bitai.Reason,
 	if err != nil {
 		return id, bitai.ReasonNone, fmt.Errorf("inbox acc0: %w", err)
 	}
+	// The params passed T-16, T-17 and the treasury check, which is all of
+	// aichain.ValidateParams (rule L-7), so the genesis root exists.
+	genesis, err := aichain.GenesisRoot(p, b.CircuitID)
+	if err != nil {
+		return id, bitai.ReasonNone, fmt.Errorf("genesis root: %w", err)
+	}
 	c := Chain{
 		Admin: b.Admin, CircuitID: b.CircuitID, CeremonyHash: b.CeremonyHash,
 		ParamsHash: ParamsHash(b.Params), Height: x.height, Name: b.Name,
@@ -204,6 +214,10 @@ func (x *execCtx) chainRegister(b *bitai.ChainRegister) (bitai.ID, bitai.Reason,
 		VerifyingKey: slices.Clone(b.VerifyingKey),
 	}
 	if err := putRecord(x.st, ChainKey(id), c); err != nil {
+		return id, bitai.ReasonNone, err
+	}
+	settle := Settlement{Root: genesis.Bytes(), L1Height: x.height, BatchHeight: x.height}
+	if err := putRecord(x.st, SettlementKey(id), settle); err != nil {
 		return id, bitai.ReasonNone, err
 	}
 	a0 := acc0.Bytes()
@@ -275,12 +289,16 @@ func (x *execCtx) chainDeposit(b *bitai.ChainDeposit) (bitai.ID, bitai.Reason, e
 	return id, bitai.ReasonNone, putRecord(x.st, DepositKey(id), d)
 }
 
-// chainMessage stores a forced L2 op opaque (any sub-record version; its size is
-// bounded by the codec's MaxL2OpLen) and appends it to the inbox (rule S-16,
-// DECISIONS D5). The only check: the chain exists.
+// chainMessage stores a forced L2 op and appends it to the inbox (rule S-16).
+// Checks, in order: the chain exists; the op passes aichain.CheckForcedOp (rule
+// L-18: a v1 op that decodes strictly and, if signed, whose signature verifies
+// against the signer it carries).
 func (x *execCtx) chainMessage(b *bitai.ChainMessage) (bitai.ID, bitai.Reason, error) {
 	if _, ok, err := GetChain(x.st, b.ChainID); err != nil || !ok {
 		return bitai.ID{}, ReasonUnknownChain, err
+	}
+	if _, err := aichain.CheckForcedOp(b.ChainID, b.L2Op.Data, b.L2Op.Version); err != nil {
+		return bitai.ID{}, ReasonBadL2Op, nil
 	}
 	id, r, err := x.newID(escrowIDKeys...)
 	if err != nil || r != bitai.ReasonNone {

@@ -28,6 +28,8 @@ import (
 //	0x0d    inscriber[32] ‖ payloadHash[32]       open chunk set (S-12)
 //	0x0e    inscriber[32]                         pending chunk bytes u64 (S-12)
 //	0x0f    expiryHeight u32 ‖ inscriber[32] ‖ payloadHash[32]  empty: expiry schedule (S-12)
+//	0x10    chain id[32]                          settlement state (S-23)
+//	0x11    chain id[32] ‖ accountIndex u64       paid exit (S-24)
 const (
 	PrefixAccount       byte = 0x01
 	PrefixModel         byte = 0x02
@@ -44,6 +46,8 @@ const (
 	PrefixChunkSet      byte = 0x0d
 	PrefixChunkBytes    byte = 0x0e
 	PrefixChunkSetDue   byte = 0x0f
+	PrefixSettlement    byte = 0x10
+	PrefixExit          byte = 0x11
 	StateNamespaceFirst byte = 0x01 // first prefix byte of the state namespace
 	StateNamespaceLast  byte = 0x7f // last prefix byte of the state namespace
 )
@@ -108,4 +112,14 @@ func ChunkBytesKey(inscriber [32]byte) []byte {
 // ChunkSetDueKey is 0x0f ‖ expiryHeight u32 ‖ inscriber[32] ‖ payloadHash[32].
 func ChunkSetDueKey(h uint32, inscriber, payloadHash [32]byte) []byte {
 	return store.Key(PrefixChunkSetDue, store.U32(h), store.B32(inscriber), store.B32(payloadHash))
+}
+
+// SettlementKey is 0x10 ‖ chainID[32].
+func SettlementKey(chainID bitai.ID) []byte {
+	return store.Key(PrefixSettlement, store.B32(chainID))
+}
+
+// ExitKey is 0x11 ‖ chainID[32] ‖ accountIndex u64.
+func ExitKey(chainID bitai.ID, accountIndex uint64) []byte {
+	return store.Key(PrefixExit, store.B32(chainID), store.U64(accountIndex))
 }

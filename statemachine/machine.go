@@ -25,6 +25,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Workers is the number of signature-verification goroutines; 0 means GOMAXPROCS.
 	Workers int
+	// BatchVerifier checks SubmitBatch proofs (rule S-25). nil: every SubmitBatch
+	// fails with ReasonUnsupported (a node that cannot check proofs must not settle).
+	BatchVerifier BatchVerifier
 }
 
 // Machine is the BitAI state machine of one deployment. It holds no state between
@@ -36,6 +39,7 @@ type Machine struct {
 	depID    [32]byte
 	log      *slog.Logger
 	verifier *bitai.Verifier
+	batches  BatchVerifier
 }
 
 // New returns a Machine for cfg.
@@ -59,6 +63,7 @@ func New(cfg Config) (*Machine, error) {
 		depID:    dep.ID(),
 		log:      log.With("subsystem", "statemachine"),
 		verifier: bitai.NewVerifier(bitai.VerifierConfig{Workers: cfg.Workers}),
+		batches:  cfg.BatchVerifier,
 	}, nil
 }
 

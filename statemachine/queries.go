@@ -102,6 +102,20 @@ func GetChunkSet(st State, inscriber, payloadHash [32]byte) (*bitai.PendingSet, 
 	return &s, nil
 }
 
+// GetSettlement returns a chain's settlement state (rule S-23).
+func GetSettlement(st State, chainID bitai.ID) (Settlement, bool, error) {
+	var s Settlement
+	ok, err := getRecord(st, SettlementKey(chainID), &s)
+	return s, ok, err
+}
+
+// GetExit returns the paid Exit of a chain's account index (rule S-24).
+func GetExit(st State, chainID bitai.ID, accountIndex uint64) (ExitRecord, bool, error) {
+	var e ExitRecord
+	ok, err := getRecord(st, ExitKey(chainID, accountIndex), &e)
+	return e, ok, err
+}
+
 // GetPendingChunkBytes returns the chunk bytes held in open sets of inscriber.
 func GetPendingChunkBytes(st State, inscriber [32]byte) (uint64, error) {
 	return getU64(st, ChunkBytesKey(inscriber))

@@ -11,6 +11,7 @@ import (
 const (
 	StatusOpen      uint8 = 0 // open request / pending deposit
 	StatusReclaimed uint8 = 1 // its escrow went back by Reclaim
+	StatusSettled   uint8 = 2 // a settled batch paid the request's outcome / moved the deposit into the bridge
 )
 
 // Account is an account's state (rule S-3):
@@ -250,7 +251,7 @@ func (e *InboxEntry) UnmarshalBinary(b []byte) error {
 //	          creatorFee u64 ‖ chainFee u64 ‖ confirmHeight u32 ‖ confirmBlockHash [32] ‖
 //	          deadline u32 ‖ status u8
 //
-// The three fees are its escrow; status is 0 (open) or 1 (reclaimed).
+// The three fees are its escrow; status is 0 (open), 1 (reclaimed) or 2 (settled).
 type Request struct {
 	ChainID          bitai.ID
 	InboxIndex       uint64
@@ -307,7 +308,7 @@ func (q *Request) UnmarshalBinary(b []byte) error {
 	q.ConfirmHeight = r.u32()
 	q.ConfirmBlockHash = r.b32()
 	q.Deadline = r.u32()
-	q.Status = r.enum(StatusReclaimed)
+	q.Status = r.enum(StatusSettled)
 	return r.done()
 }
 
@@ -315,6 +316,9 @@ func (q *Request) UnmarshalBinary(b []byte) error {
 //
 //	deposit = chainID [32] ‖ inboxIndex u64 ‖ depositor [32] ‖ l2Account [32] ‖
 //	          amount u64 ‖ confirmHeight u32 ‖ status u8
+//
+// status is 0 (pending), 1 (reclaimed) or 2 (settled: credited on the L2 and moved
+// into the chain's bridge).
 type Deposit struct {
 	ChainID       bitai.ID
 	InboxIndex    uint64
@@ -347,7 +351,7 @@ func (d *Deposit) UnmarshalBinary(b []byte) error {
 	d.L2Account = r.b32()
 	d.Amount = r.u64()
 	d.ConfirmHeight = r.u32()
-	d.Status = r.enum(StatusReclaimed)
+	d.Status = r.enum(StatusSettled)
 	return r.done()
 }
 
