@@ -11,14 +11,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// twinCircuit recomputes Compress and a 3-element Hash in-circuit with gnark's
-// std/permutation/poseidon2 built from the same explicit parameters.
+const twinTag = "bitai/test"
+
+// twinLen is the twin's list length: two full blocks and a partial one.
+const twinLen = 7
+
+// twinCircuit recomputes Node4 and a 7-element Hash in-circuit with gnark's
+// std/permutation/poseidon2 built from the same explicit parameters; the
+// sponge's IV is the constant zkhash.IV gives.
 type twinCircuit struct {
-	A, B     frontend.Variable
-	Tag      frontend.Variable
-	Xs       [3]frontend.Variable
-	Compress frontend.Variable `gnark:",public"`
-	Hash     frontend.Variable `gnark:",public"`
+	C    [Width]frontend.Variable
+	Xs   [twinLen]frontend.Variable
+	Node frontend.Variable `gnark:",public"`
+	Hash frontend.Variable `gnark:",public"`
 }
 
 func (c *twinCircuit) Define(api frontend.API) error {
@@ -26,37 +31,53 @@ func (c *twinCircuit) Define(api frontend.API) error {
 	if err != nil {
 		return err
 	}
-	api.AssertIsEqual(c.Compress, p.Compress(c.A, c.B))
-	s := p.Compress(c.Tag, len(c.Xs))
-	for _, x := range c.Xs {
-		s = p.Compress(s, x)
+	st := c.C
+	if err := p.Permutation(st[:]); err != nil {
+		return err
 	}
-	api.AssertIsEqual(c.Hash, s)
+	api.AssertIsEqual(c.Node, api.Add(st[3], c.C[3]))
+
+	iv := IV(twinTag, twinLen)
+	st = [Width]frontend.Variable{iv.String(), 0, 0, 0}
+	for i := 0; i < twinLen; i += Rate {
+		for j := 0; j < Rate && i+j < twinLen; j++ {
+			st[1+j] = api.Add(st[1+j], c.Xs[i+j])
+		}
+		if err := p.Permutation(st[:]); err != nil {
+			return err
+		}
+	}
+	api.AssertIsEqual(c.Hash, st[1])
 	return nil
 }
 
-// TestNativeMatchesCircuit checks native Compress and Hash against gnark's
+// TestNativeMatchesCircuit checks native Node4 and Hash against gnark's
 // in-circuit Poseidon2 with test.IsSolved (no setup, no proof).
 func TestNativeMatchesCircuit(t *testing.T) {
-	const tag = "bitai/test"
 	for i := range uint64(3) {
-		a, b := testElem("twin a", i), testElem("twin b", i)
-		xs := []fr.Element{testElem("twin x", 3*i), testElem("twin x", 3*i+1), testElem("twin x", 3*i+2)}
-		tagE, err := TagElement(tag)
-		require.NoError(t, err)
-		cmp, h := Compress(a, b), Hash(tag, xs...)
-		w := twinCircuit{
-			A: a.String(), B: b.String(), Tag: tagE.String(),
-			Xs:       [3]frontend.Variable{xs[0].String(), xs[1].String(), xs[2].String()},
-			Compress: cmp.String(),
-			Hash:     h.String(),
+		var w twinCircuit
+		var cs [Width]fr.Element
+		for j := range cs {
+			cs[j] = testElem("twin c", uint64(Width)*i+uint64(j))
+			w.C[j] = cs[j].String()
 		}
+		xs := make([]fr.Element, twinLen)
+		for j := range xs {
+			xs[j] = testElem("twin x", twinLen*i+uint64(j))
+			w.Xs[j] = xs[j].String()
+		}
+		node, h := Node4(cs[0], cs[1], cs[2], cs[3]), Hash(twinTag, xs...)
+		w.Node, w.Hash = node.String(), h.String()
 		require.NoError(t, test.IsSolved(&twinCircuit{}, &w, ecc.BN254.ScalarField()))
 
-		// A wrong output is rejected, so the check above can fail.
+		// Wrong outputs are rejected, so the check above can fail.
 		bad := w
-		wrong := Compress(b, a)
-		bad.Compress = wrong.String()
+		wrong := Node4(cs[3], cs[2], cs[1], cs[0])
+		bad.Node = wrong.String()
+		require.Error(t, test.IsSolved(&twinCircuit{}, &bad, ecc.BN254.ScalarField()))
+		bad = w
+		wrong = Hash(twinTag, xs[:twinLen-1]...)
+		bad.Hash = wrong.String()
 		require.Error(t, test.IsSolved(&twinCircuit{}, &bad, ecc.BN254.ScalarField()))
 	}
 }

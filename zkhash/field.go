@@ -63,13 +63,14 @@ func Bytes(b []byte) []fr.Element {
 	return out
 }
 
-// MaxTagBytes is the longest domain tag (rule Z-5).
-const MaxTagBytes = 31
+// MaxTagBytes is the longest domain tag (rule Z-5): a tag is below 2^184, so
+// that Hash's IV can hold the list length above it (rule Z-8).
+const MaxTagBytes = 23
 
 // ErrTag is returned for a domain tag that breaks rule Z-5.
 var ErrTag = errors.New("invalid domain tag")
 
-// TagElement returns a domain tag as a field element (rule Z-5): 1 to 31 printable
+// TagElement returns a domain tag as a field element (rule Z-5): 1 to 23 printable
 // ASCII bytes (0x20-0x7e) read big-endian. Tags have no zero byte, so distinct
 // tags give distinct elements.
 func TagElement(tag string) (fr.Element, error) {

@@ -134,10 +134,11 @@ func TestTagElement(t *testing.T) {
 	}{
 		{"short", "a", true},
 		{"inbox", TagInboxRequest, true},
-		{"31 bytes", strings.Repeat("x", 31), true},
+		{"23 bytes", strings.Repeat("x", 23), true},
 		{"space and tilde", " ~", true},
 		{"empty", "", false},
-		{"32 bytes", strings.Repeat("x", 32), false},
+		{"24 bytes", strings.Repeat("x", 24), false},
+		{"31 bytes (the width-2 limit)", strings.Repeat("x", 31), false},
 		{"NUL", "a\x00", false},
 		{"newline", "a\n", false},
 		{"DEL", "a\x7f", false},

@@ -3,6 +3,7 @@ package zkhash
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"math"
 	"math/big"
 	"testing"
 
@@ -26,6 +27,22 @@ func testElem(label string, i uint64) fr.Element {
 
 func toBig(e fr.Element) *big.Int { return e.BigInt(new(big.Int)) }
 
+func bigs4(s [Width]fr.Element) [Width]*big.Int {
+	var out [Width]*big.Int
+	for i := range s {
+		out[i] = toBig(s[i])
+	}
+	return out
+}
+
+func hexs4(s [Width]*big.Int) [Width]string {
+	var out [Width]string
+	for i := range s {
+		out[i] = hexBig(s[i])
+	}
+	return out
+}
+
 func TestModulusIsBN254(t *testing.T) {
 	require.Equal(t, 0, refModulus.Cmp(fr.Modulus()))
 	require.Equal(t, 0, refModulus.Cmp(ecc.BN254.ScalarField()))
@@ -33,10 +50,12 @@ func TestModulusIsBN254(t *testing.T) {
 
 // TestParams pins the explicit parameters and documents that they are NOT the
 // library defaults: gnark-crypto's GetDefaultParameters and gnark's in-circuit
-// GetDefaultParameters(ecc.BN254) are RF=6, RP=50. Circuits must therefore use
-// NewPoseidon2FromParameters(api, 2, 8, 56), never NewPoseidon2(api).
+// GetDefaultParameters(ecc.BN254) are width 2, RF=6, RP=50. Circuits must
+// therefore use NewPoseidon2FromParameters(api, 4, 8, 56), never
+// NewPoseidon2(api).
 func TestParams(t *testing.T) {
-	require.Equal(t, 2, Width)
+	require.Equal(t, 4, Width)
+	require.Equal(t, 3, Rate)
 	require.Equal(t, 8, FullRounds)
 	require.Equal(t, 56, PartialRounds)
 
@@ -51,32 +70,33 @@ func TestParams(t *testing.T) {
 		{"gnark in-circuit default", inCircuit.Width, inCircuit.NbFullRounds, inCircuit.NbPartialRounds},
 	} {
 		t.Run(d.name, func(t *testing.T) {
-			require.Equal(t, Width, d.width)
-			require.Equal(t, [2]int{6, 50}, [2]int{d.rf, d.rp},
+			require.Equal(t, [3]int{2, 6, 50}, [3]int{d.width, d.rf, d.rp},
 				"library default changed; re-check that nothing relies on it")
 		})
 	}
-
-	// The explicit instance derives its keys from its own seed, so it differs
-	// from the default instance even on the zero state.
-	var zero fr.Element
-	a, b := Permute(zero, zero)
-	st := []fr.Element{zero, zero}
-	require.NoError(t, poseidon2.NewDefaultPermutation().Permutation(st))
-	require.False(t, a.Equal(&st[0]) && b.Equal(&st[1]))
+	// gnark-crypto refuses other round numbers at width 4 (its constants are
+	// published for 8/56 only), so the pinned instance cannot silently change.
+	require.Panics(t, func() { poseidon2.NewPermutation(Width, 6, 50) })
 }
 
-// TestRoundKeysMatchReference checks gnark-crypto's round keys for (2, 8, 56)
-// against the independent derivation in ref_test.go.
+// TestRoundKeysMatchReference checks gnark-crypto's built-in width-4 round keys
+// against the Grain LFSR derivation of ref_test.go, and its internal diagonal
+// against the published values.
 func TestRoundKeysMatchReference(t *testing.T) {
 	p := poseidon2.NewParameters(Width, FullRounds, PartialRounds)
-	ref := refRoundKeys(FullRounds, PartialRounds)
+	ref := refKeys8x56
 	require.Len(t, p.RoundKeys, len(ref))
 	for r := range ref {
 		require.Len(t, p.RoundKeys[r], len(ref[r]), "round %d", r)
 		for i := range ref[r] {
 			require.Equal(t, 0, ref[r][i].Cmp(toBig(p.RoundKeys[r][i])), "round %d key %d", r, i)
 		}
+	}
+	require.Len(t, p.DiagM1, Width)
+	for i, d := range refDiag {
+		want, ok := new(big.Int).SetString(d, 16)
+		require.True(t, ok)
+		require.Equal(t, 0, want.Cmp(toBig(p.DiagM1[i])), "diagonal %d", i)
 	}
 }
 
@@ -87,81 +107,116 @@ func TestPermuteMatchesReference(t *testing.T) {
 	minus1.SetOne().Neg(&minus1)
 	cases := []struct {
 		name string
-		a, b fr.Element
+		in   [Width]fr.Element
 	}{
-		{"zero", fr.Element{}, fr.Element{}},
-		{"0,1", FromUint64(0), FromUint64(1)},
-		{"1,2", FromUint64(1), FromUint64(2)},
-		{"r-1,r-1", minus1, minus1},
+		{"zero", [Width]fr.Element{}},
+		{"0,1,2,3", [Width]fr.Element{FromUint64(0), FromUint64(1), FromUint64(2), FromUint64(3)}},
+		{"r-1", [Width]fr.Element{minus1, minus1, minus1, minus1}},
 	}
-	for i := range uint64(8) {
+	for i := range uint64(6) {
+		var in [Width]fr.Element
+		for j := range in {
+			in[j] = testElem("perm", uint64(Width)*i+uint64(j))
+		}
 		cases = append(cases, struct {
 			name string
-			a, b fr.Element
-		}{"pseudo-random", testElem("perm a", i), testElem("perm b", i)})
+			in   [Width]fr.Element
+		}{"pseudo-random", in})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x, y := Permute(c.a, c.b)
-			rx, ry := refPermute(toBig(c.a), toBig(c.b))
-			require.Equal(t, 0, rx.Cmp(toBig(x)))
-			require.Equal(t, 0, ry.Cmp(toBig(y)))
+			got := Permute(c.in)
+			require.Equal(t, hexs4(refPermute(bigs4(c.in))), hexs4(bigs4(got)))
 		})
 	}
 }
 
-// TestPermuteKAT pins P(0, 1); the values were computed with refPermute (the
-// independent math/big implementation), not with gnark-crypto, and are also
-// checked against refPermute here.
+// TestPermuteKAT pins P(0, 1, 2, 3) to barretenberg's published vector, checked
+// against both Permute and refPermute.
 func TestPermuteKAT(t *testing.T) {
-	const wantX = "0x" + kat01X
-	const wantY = "0x" + kat01Y
-	x, y := Permute(FromUint64(0), FromUint64(1))
-	require.Equal(t, wantX, hexElem(x))
-	require.Equal(t, wantY, hexElem(y))
-	rx, ry := refPermute(big.NewInt(0), big.NewInt(1))
-	require.Equal(t, wantX, hexBig(rx))
-	require.Equal(t, wantY, hexBig(ry))
+	in := [Width]fr.Element{FromUint64(0), FromUint64(1), FromUint64(2), FromUint64(3)}
+	require.Equal(t, katBarretenberg, hexs4(bigs4(Permute(in))))
+	require.Equal(t, katBarretenberg, hexs4(refPermute(bigs4(in))))
 }
 
-// TestCompressMatchesGnark checks Compress against gnark-crypto's byte-level
-// Permutation.Compress, and the feed-forward definition against the reference.
-func TestCompressMatchesGnark(t *testing.T) {
+// TestNode4 checks Node4 against the reference and gnark-crypto's permutation
+// used directly, and that the children's order matters.
+func TestNode4(t *testing.T) {
 	p := poseidon2.NewPermutation(Width, FullRounds, PartialRounds)
-	for i := range uint64(16) {
-		a, b := testElem("compress a", i), testElem("compress b", i)
-		ab, bb := a.Bytes(), b.Bytes()
-		want, err := p.Compress(ab[:], bb[:])
-		require.NoError(t, err)
-		got := Compress(a, b)
-		gb := got.Bytes()
-		require.Equal(t, want, gb[:])
-		require.Equal(t, got, Node(a, b))
+	for i := range uint64(8) {
+		var c [Width]fr.Element
+		for j := range c {
+			c[j] = testElem("node", uint64(Width)*i+uint64(j))
+		}
+		got := Node4(c[0], c[1], c[2], c[3])
 
-		_, ry := refPermute(toBig(a), toBig(b))
-		ry.Add(ry, toBig(b)).Mod(ry, refModulus)
-		require.Equal(t, 0, ry.Cmp(toBig(got)))
+		st := c
+		require.NoError(t, p.Permutation(st[:]))
+		var want fr.Element
+		want.Add(&st[3], &c[3])
+		require.Equal(t, want, got)
+		require.Equal(t, hexBig(refNode4(bigs4(c))), hexElem(got))
+
+		require.NotEqual(t, got, Node4(c[1], c[0], c[2], c[3]))
+		require.NotEqual(t, got, Node4(c[0], c[1], c[3], c[2]))
 	}
 }
 
-// TestHashDefinition checks Hash against its definition spelled out by hand.
+func TestIV(t *testing.T) {
+	const tag = "bitai/test"
+	tagE := new(big.Int).SetBytes([]byte(tag))
+	for _, n := range []int{0, 1, 3, 47, 48, 49, 1 << 20, math.MaxInt} {
+		want := new(big.Int).Lsh(big.NewInt(int64(n)), 184)
+		want.Add(want, tagE)
+		require.Equal(t, -1, want.Cmp(new(big.Int).Lsh(big.NewInt(1), 248)), "n=%d: IV below 2^248", n)
+		got := IV(tag, n)
+		require.Equal(t, 0, want.Cmp(toBig(got)), "n=%d", n)
+	}
+	// The longest tag and the largest length do not overlap or reduce.
+	long := "~~~~~~~~~~~~~~~~~~~~~~~"
+	require.Len(t, long, MaxTagBytes)
+	iv := IV(long, math.MaxInt)
+	b := iv.Bytes()
+	require.Equal(t, byte(0), b[0])
+	require.Equal(t, uint64(math.MaxInt), binary.BigEndian.Uint64(b[1:9]))
+	require.Equal(t, long, string(b[9:]))
+	require.Panics(t, func() { IV(long+"~", 0) })
+}
+
+// TestHashDefinition checks Hash against the reference sponge (written from
+// rule Z-8, on the reference permutation) and against the sponge spelled out
+// by hand with Permute, for lengths covering empty, partial and full blocks.
 func TestHashDefinition(t *testing.T) {
 	tag := "bitai/test"
-	tagE := new(fr.Element).SetBytes([]byte(tag))
-	for n := range 5 {
+	for n := range 8 {
 		xs := make([]fr.Element, n)
+		ref := make([]*big.Int, n)
 		for i := range xs {
 			xs[i] = testElem("hash", uint64(10*n+i))
+			ref[i] = toBig(xs[i])
 		}
-		s := Compress(*tagE, FromUint64(uint64(n)))
-		for _, x := range xs {
-			s = Compress(s, x)
+		got := Hash(tag, xs...)
+		require.Equal(t, hexBig(refHash(tag, ref)), hexElem(got), "n=%d", n)
+
+		st := [Width]fr.Element{IV(tag, n)}
+		padded := append(append([]fr.Element(nil), xs...), make([]fr.Element, (Rate-n%Rate)%Rate)...)
+		for i := 0; i < len(padded); i += Rate {
+			for j := range Rate {
+				st[1+j].Add(&st[1+j], &padded[i+j])
+			}
+			st = Permute(st)
 		}
-		require.Equal(t, s, Hash(tag, xs...), "n=%d", n)
+		if n == 0 {
+			st = Permute(st)
+		}
+		require.Equal(t, st[1], got, "n=%d", n)
 	}
-	// Length prefix: a list and the same list with a trailing zero differ.
+	// Length prefix: a list and the same list with trailing zeros (the same
+	// padded blocks) differ.
 	x := testElem("hash", 99)
 	require.NotEqual(t, Hash(tag, x), Hash(tag, x, fr.Element{}))
+	require.NotEqual(t, Hash(tag, x), Hash(tag, x, fr.Element{}, fr.Element{}))
+	require.NotEqual(t, Hash(tag), Hash(tag, fr.Element{}))
 	// Domain separation: same list, different tag.
 	require.NotEqual(t, Hash("bitai/a", x), Hash("bitai/b", x))
 	require.Panics(t, func() { Hash("", x) })
