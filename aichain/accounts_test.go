@@ -237,7 +237,7 @@ func TestLiveArrayRemoval(t *testing.T) {
 	require.Zero(t, h.account(ks[1]).MinerPos)
 	h.c.st.flush()
 	got := h.c.st.liveTree.root()
-	dense := denseRoot(MinerDepth, func(i uint64) fr.Element {
+	dense := denseRoot(MinerLevels, func(i uint64) fr.Element {
 		if i < uint64(len(live)) {
 			return zkhash.FromUint64(uint64(live[i]) + 1)
 		}
@@ -246,26 +246,30 @@ func TestLiveArrayRemoval(t *testing.T) {
 	require.True(t, got.Equal(&dense))
 }
 
-// denseRoot computes a depth-d root naively: the first n leaves from leaf, the
-// rest zero, every level hashed (zero subtrees by recursion, not by the table).
-func denseRoot(depth int, leaf func(uint64) fr.Element, n uint64) fr.Element {
+// denseRoot computes the root of a 4-ary tree with the given levels naively:
+// the first n leaves from leaf, the rest zero, every node hashed from its four
+// children in index order (zero subtrees by recursion, not by the table).
+func denseRoot(levels int, leaf func(uint64) fr.Element, n uint64) fr.Element {
 	var rec func(h int, i uint64) fr.Element
 	zero := map[int]fr.Element{}
 	rec = func(h int, i uint64) fr.Element {
 		if h == 0 {
 			return leaf(i)
 		}
-		if i<<h >= n {
+		node := func() fr.Element {
+			return zkhash.Node4(rec(h-1, 4*i), rec(h-1, 4*i+1), rec(h-1, 4*i+2), rec(h-1, 4*i+3))
+		}
+		if i<<(2*h) >= n {
 			if z, ok := zero[h]; ok {
 				return z
 			}
-			z := zkhash.Node(rec(h-1, 2*i), rec(h-1, 2*i+1))
+			z := node()
 			zero[h] = z
 			return z
 		}
-		return zkhash.Node(rec(h-1, 2*i), rec(h-1, 2*i+1))
+		return node()
 	}
-	return rec(depth, 0)
+	return rec(levels, 0)
 }
 
 // TestForcedJudgedAtConfirmHeight: a forced op's time checks use its confirm

@@ -271,6 +271,7 @@ func TestExit(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, leaf.Data, exitLeafBytes)
 	require.Len(t, path.Data, exitPathBytes)
+	require.Equal(t, 1920, exitPathBytes, "rule L-40: 16 levels × 3 siblings + 12 state fields")
 	cl, err := VerifyExit(testChainID, root, uint64(i), leaf, path)
 	require.NoError(t, err)
 	require.Equal(t, rcpt, cl.Recipient)
@@ -290,6 +291,8 @@ func TestExit(t *testing.T) {
 		{"other index", leaf, path, uint64(i) + 1, root},
 		{"index beyond the accounts", leaf, path, 1 << 33, root},
 		{"other root", leaf, path, uint64(i), elem(1)},
+		{"first sibling changed", leaf, bitai.SubRecord{Version: 1, Data: setByte(path.Data, 31, path.Data[31]^1)}, uint64(i), root},
+		{"last sibling changed", leaf, bitai.SubRecord{Version: 1, Data: setByte(path.Data, 32*48-1, path.Data[32*48-1]^1)}, uint64(i), root},
 		{"path short", leaf, bitai.SubRecord{Version: 1, Data: path.Data[1:]}, uint64(i), root},
 		{"leaf version", bitai.SubRecord{Version: 2, Data: leaf.Data}, path, uint64(i), root},
 	}

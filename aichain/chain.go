@@ -77,7 +77,7 @@ func genesisState(p bitai.ChainParams) (*state, error) {
 	}
 	st := newState()
 	st.createAccount(p.Treasury, pt)
-	st.appendEpoch(epochEntry{leaf: EpochLeaf{FromEpoch: 0, ArrayRoot: EmptyRoot(MinerDepth)}})
+	st.appendEpoch(epochEntry{leaf: EpochLeaf{FromEpoch: 0, ArrayRoot: EmptyRoot(MinerLevels)}})
 	st.commit()
 	return st, nil
 }

@@ -15,8 +15,10 @@ import (
 )
 
 // tagHasher is rule L-35's challenge hash in-circuit: a gnark hash.FieldHasher
-// that buffers its inputs and returns zkhash's Hash("bitai/l2/eddsa"; inputs).
+// that buffers its inputs and returns zkhash's Hash("bitai/l2/eddsa"; inputs),
+// the width-4 rate-3 sponge of rule Z-8 with its IV as a constant.
 type tagHasher struct {
+	api frontend.API
 	p   *stdposeidon2.Permutation
 	buf []frontend.Variable
 }
@@ -24,15 +26,24 @@ type tagHasher struct {
 func (h *tagHasher) Write(xs ...frontend.Variable) { h.buf = append(h.buf, xs...) }
 func (h *tagHasher) Reset()                        { h.buf = nil }
 func (h *tagHasher) Sum() frontend.Variable {
-	tag, err := zkhash.TagElement(TagEdDSA)
-	if err != nil {
+	iv := zkhash.IV(TagEdDSA, len(h.buf))
+	st := []frontend.Variable{iv.String(), 0, 0, 0}
+	if len(h.buf) == 0 {
+		h.permute(st)
+	}
+	for i := 0; i < len(h.buf); i += zkhash.Rate {
+		for j := 0; j < zkhash.Rate && i+j < len(h.buf); j++ {
+			st[1+j] = h.api.Add(st[1+j], h.buf[i+j])
+		}
+		h.permute(st)
+	}
+	return st[1]
+}
+
+func (h *tagHasher) permute(st []frontend.Variable) {
+	if err := h.p.Permutation(st); err != nil {
 		panic(err)
 	}
-	s := h.p.Compress(tag.String(), len(h.buf))
-	for _, x := range h.buf {
-		s = h.p.Compress(s, x)
-	}
-	return s
 }
 
 // eddsaTwin verifies an L2 signature with gnark's std/signature/eddsa.
@@ -51,7 +62,7 @@ func (c *eddsaTwin) Define(api frontend.API) error {
 	if err != nil {
 		return err
 	}
-	return eddsa.Verify(curve, c.Sig, c.Msg, c.PubKey, &tagHasher{p: p})
+	return eddsa.Verify(curve, c.Sig, c.Msg, c.PubKey, &tagHasher{api: api, p: p})
 }
 
 // TestSignatureMatchesCircuit: a native L2 signature (rule L-35) verifies in

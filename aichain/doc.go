@@ -2,8 +2,9 @@
 // that the circuits will prove and that BitAI's settlement and the simulator
 // (aichain/sim) replay. Its rules are docs/aichain-protocol.md's L-* rules.
 //
-// The state (rule L-2) is a set of fixed-depth sparse Merkle trees hashed with
-// zkhash: accounts (one per BabyJubJub key, depth 32), open requests (depth 16,
+// The state (rule L-2) is a set of fixed-height sparse 4-ary Merkle trees over
+// zkhash.Node4 (rule L-6): accounts (one per BabyJubJub key, 2^32 leaves in 16
+// levels), open requests (2^16 leaves in 8 levels,
 // slot = inbox index mod 2^16, three assignment slots per leaf), the live miner
 // array and the append-only epoch tree of miner-set snapshots. Chain applies one
 // batch at a time (ApplyBatch): the epoch boundary, the consumed inbox entries

@@ -15,7 +15,8 @@ const (
 	ExitLeafVersion uint8 = 1
 	ExitPathVersion uint8 = 1
 	exitLeafBytes         = 32 + 32 + 4*8 + 3*4 + 32 + SignatureBytes
-	exitPathBytes         = 32 * (AccountDepth + stateFieldCount - 1)
+	exitPathBytes         = 32 * (exitSiblings + stateFieldCount - 1)
+	exitSiblings          = Siblings * AccountLevels
 )
 
 // ExitClaim is what a verified Exit pays: Amount (balance + stake + locked) to
@@ -38,7 +39,8 @@ func ExitMessage(chainID [32]byte, index uint32, recipient [32]byte) fr.Element 
 //
 //	leaf v1 = key [32] ‖ next [32] ‖ balance u64 ‖ nonce u64 ‖ stake u64 ‖ locked u64 ‖
 //	          unlockAt u32 ‖ bannedUntil u32 ‖ minerPos u32 ‖ recipient [32] ‖ sig [64]
-//	path v1 = sibling [32] × 32 (leaf level first) ‖ stateField [32] × 12
+//	path v1 = sibling [32] × 48 (3 per level, 16 levels, leaf level first) ‖
+//	          stateField [32] × 12
 //
 // The state fields are rule L-2's, in order, without accountsRoot (position 2).
 
@@ -94,16 +96,16 @@ func VerifyExit(chainID [32]byte, root fr.Element, accountIndex uint64, leaf, pa
 	if err != nil {
 		return cl, err
 	}
-	elems := make([]fr.Element, AccountDepth+stateFieldCount-1)
+	elems := make([]fr.Element, exitSiblings+stateFieldCount-1)
 	for i := range elems {
 		if elems[i], err = readElem(path.Data[32*i:], "exit path element"); err != nil {
 			return cl, fmt.Errorf("%w: %w", ErrExit, err)
 		}
 	}
 	fields := make([]fr.Element, 0, stateFieldCount)
-	fields = append(fields, elems[AccountDepth:AccountDepth+accountsRootPos]...)
-	fields = append(fields, RootFromPath(AccountLeaf(&a), accountIndex, elems[:AccountDepth]))
-	fields = append(fields, elems[AccountDepth+accountsRootPos:]...)
+	fields = append(fields, elems[exitSiblings:exitSiblings+accountsRootPos]...)
+	fields = append(fields, RootFromPath(AccountLeaf(&a), accountIndex, elems[:exitSiblings]))
+	fields = append(fields, elems[exitSiblings+accountsRootPos:]...)
 	if got := StateRoot(fields); !got.Equal(&root) {
 		return cl, fmt.Errorf("%w: proof does not open the root", ErrExit)
 	}

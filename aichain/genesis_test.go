@@ -36,16 +36,18 @@ func katInputs(t *testing.T) (bitai.ChainParams, [32]byte) {
 // independentGenesis recomputes rule L-8's root from the rule text, with its own
 // empty-subtree recursion.
 func independentGenesis(t *testing.T, p bitai.ChainParams, circuit [32]byte) fr.Element {
-	zero := func(depth int) fr.Element {
+	// Trees are 4-ary (rule L-6): depth 32 is 16 levels, depth 16 is 8.
+	zero := func(levels int) fr.Element {
 		var z fr.Element
-		for range depth {
-			z = zkhash.Node(z, z)
+		for range levels {
+			z = zkhash.Node4(z, z, z, z)
 		}
 		return z
 	}
-	leftmost := func(leaf fr.Element, depth int) fr.Element {
-		for h := range depth {
-			leaf = zkhash.Node(leaf, zero(h))
+	leftmost := func(leaf fr.Element, levels int) fr.Element {
+		for h := range levels {
+			z := zero(h)
+			leaf = zkhash.Node4(leaf, z, z, z)
 		}
 		return leaf
 	}
@@ -53,14 +55,14 @@ func independentGenesis(t *testing.T, p bitai.ChainParams, circuit [32]byte) fr.
 	require.NoError(t, err)
 	var z fr.Element
 	treasury := zkhash.Hash("bitai/l2/account", pt.X, pt.Y, z, z, z, z, z, z, z, z)
-	epoch0 := zkhash.Hash("bitai/l2/epoch", z, zero(16), z)
+	epoch0 := zkhash.Hash("bitai/l2/epoch", z, zero(8), z)
 	rec := p.Record()
 	ph := zkhash.HashBytes("bitai/params", append([]byte{1}, rec.Data...))
 	cid, err := zkhash.FromID(circuit)
 	require.NoError(t, err)
-	return zkhash.Hash("bitai/l2/state", ph, cid, leftmost(treasury, 32), elem(1),
-		zkhash.Hash("bitai/l2/key", pt.X, pt.Y), zero(16), leftmost(epoch0, 32), elem(1),
-		zero(16), z, z, z, z)
+	return zkhash.Hash("bitai/l2/state", ph, cid, leftmost(treasury, 16), elem(1),
+		zkhash.Hash("bitai/l2/key", pt.X, pt.Y), zero(8), leftmost(epoch0, 16), elem(1),
+		zero(8), z, z, z, z)
 }
 
 func TestGenesisRoot(t *testing.T) {
@@ -133,23 +135,26 @@ func TestParamsHashMatchesRuleS13(t *testing.T) {
 
 // TestEmptyRoot checks the zero-hash table against a dense computation.
 func TestEmptyRoot(t *testing.T) {
-	for _, d := range []int{0, 1, 5, 10} {
-		got := EmptyRoot(d)
-		want := denseRoot(d, func(uint64) fr.Element { return fr.Element{} }, 1<<d)
-		require.True(t, want.Equal(&got), "depth %d", d)
+	for _, l := range []int{0, 1, 3, 5} {
+		got := EmptyRoot(l)
+		want := denseRoot(l, func(uint64) fr.Element { return fr.Element{} }, 1<<(2*l))
+		require.True(t, want.Equal(&got), "levels %d", l)
 	}
+	var z fr.Element
+	one := zkhash.Node4(z, z, z, z)
+	require.Equal(t, one, EmptyRoot(1))
 }
 
 // TestSparseTree checks the sparse tree against a dense computation.
 func TestSparseTree(t *testing.T) {
-	tr := newTree(8)
-	vals := map[uint64]uint64{0: 5, 3: 9, 200: 1, 255: 77, 17: 2}
+	tr := newTree(4) // 4^4 = 256 leaves
+	vals := map[uint64]uint64{0: 5, 1: 4, 3: 9, 200: 1, 255: 77, 17: 2}
 	var idx []uint64
 	for i := range vals {
 		idx = append(idx, i)
 	}
 	tr.update(idx, func(i uint64) fr.Element { return elem(vals[i]) })
-	dense := denseRoot(8, func(i uint64) fr.Element {
+	dense := denseRoot(4, func(i uint64) fr.Element {
 		if v, ok := vals[i]; ok {
 			return elem(v)
 		}
@@ -158,13 +163,18 @@ func TestSparseTree(t *testing.T) {
 	got := tr.root()
 	require.True(t, dense.Equal(&got))
 	for i := range vals {
-		p := RootFromPath(elem(vals[i]), i, tr.path(i))
+		path := tr.path(i)
+		require.Len(t, path, 3*4)
+		p := RootFromPath(elem(vals[i]), i, path)
 		require.True(t, p.Equal(&got), "path of %d", i)
+		// The same path does not open the leaf at a neighbouring position.
+		q := RootFromPath(elem(vals[i]), i^1, path)
+		require.False(t, q.Equal(&got), "path of %d at %d", i, i^1)
 	}
 	// Clearing leaves returns to the empty root.
 	tr.update(idx, func(uint64) fr.Element { return fr.Element{} })
 	e := tr.root()
-	z := EmptyRoot(8)
+	z := EmptyRoot(4)
 	require.True(t, e.Equal(&z))
 	for h := range tr.nodes {
 		require.Empty(t, tr.nodes[h], "height %d keeps no empty nodes", h)

@@ -10,7 +10,8 @@ import (
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 )
 
-// Tree depths and assignment size of the v1 state layout (rules L-2 to L-6).
+// Tree capacities (as binary depths: a tree of depth d holds 2^d leaves) and
+// assignment size of the v1 state layout (rules L-2 to L-6).
 const (
 	// AccountDepth is the depth of the account tree: 2^32 accounts, so creating
 	// an account cannot fail (rule L-3).
@@ -22,6 +23,13 @@ const (
 	MinerDepth = 16
 	// EpochDepth is the depth of the append-only epoch tree (rule L-5).
 	EpochDepth = 32
+	// AccountLevels, RequestLevels, MinerLevels and EpochLevels are the heights
+	// of those trees: they are 4-ary (rule L-6), each level taking two bits of
+	// the index, so a tree of depth d has d/2 levels.
+	AccountLevels = AccountDepth / 2
+	RequestLevels = RequestDepth / 2
+	MinerLevels   = MinerDepth / 2
+	EpochLevels   = EpochDepth / 2
 	// Assignees is how many miners a request draws (rule L-13).
 	Assignees = 3
 	// NoCommitter marks a request without commits in Request.First.

@@ -46,8 +46,8 @@ type state struct {
 func newState() *state {
 	return &state{
 		byKey: map[[32]byte]uint32{}, requests: map[uint16]Request{},
-		accTree: newTree(AccountDepth), reqTree: newTree(RequestDepth),
-		epochTree: newTree(EpochDepth), liveTree: newTree(MinerDepth),
+		accTree: newTree(AccountLevels), reqTree: newTree(RequestLevels),
+		epochTree: newTree(EpochLevels), liveTree: newTree(MinerLevels),
 		dirtyAcc: map[uint64]struct{}{}, dirtyReq: map[uint64]struct{}{},
 		dirtyEpoch: map[uint64]struct{}{}, dirtyLive: map[uint64]struct{}{},
 	}
