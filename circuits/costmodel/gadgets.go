@@ -10,8 +10,9 @@ import (
 )
 
 // Poseidon2 round numbers used for every width measured here (RF full rounds,
-// RP partial rounds). Width 2 is zkhash's pinned instance; width 4 is the
-// HorizenLabs instance that gnark-crypto v0.21.0 ships constants for (it
+// RP partial rounds). Width 4 is zkhash's pinned instance (width 2 was, before
+// this model's recommendation), the HorizenLabs instance that gnark-crypto
+// v0.21.0 ships constants for (it
 // panics on any other round numbers at t = 4); width 3 is the HorizenLabs
 // reference round count for BN254 at t = 3, with gnark-crypto's seed-derived
 // round keys (gnark-crypto has no published t = 3 constants).
@@ -26,7 +27,7 @@ func init() {
 
 // hasher is an in-circuit Poseidon2 construction at one width:
 //
-//   - width 2: zkhash's tagged list hash, s_0 = Compress(tag, n),
+//   - width 2: zkhash's former tagged list hash, s_0 = Compress(tag, n),
 //     s_i = Compress(s_{i-1}, x_i); the first step has constant inputs and
 //     costs nothing in-circuit, so a list of n variables costs n permutations;
 //   - width t >= 3: a sponge of rate t-1 whose capacity lane (lane 0) starts
@@ -35,8 +36,8 @@ func init() {
 //     block; the hash is lane 1 (the empty list: lane 1 of P(IV, 0, ..., 0)).
 //     A list of n variables costs ceil(n / (t-1)) permutations.
 //
-// compress is the t-to-1 compression P(x)[t-1] + x[t-1] (for t = 2 exactly
-// gnark's and zkhash's Compress).
+// compress is the t-to-1 compression P(x)[t-1] + x[t-1] (for t = 2 gnark's
+// Compress, for t = 4 zkhash's Node4).
 type hasher struct {
 	api   frontend.API
 	perm  *poseidon2.Permutation
@@ -79,10 +80,11 @@ func (h *hasher) rate() int {
 }
 
 // tagIV is the constant that starts a list hash: the tag's integer value with
-// the list length above bit 248 (distinct per (tag, n); only the cost matters
-// here, the real encoding is zkhash's).
+// the list length above bit 184, zkhash.IV (rule Z-8: tags are at most 23
+// bytes, so the IV stays below 2^248 < r and is distinct per (tag, n)). At
+// width 4 the hash is zkhash.Hash (TestWidth4IsZkhash).
 func tagIV(tag uint64, n int) *big.Int {
-	iv := new(big.Int).Lsh(big.NewInt(int64(n)), 248)
+	iv := new(big.Int).Lsh(big.NewInt(int64(n)), 184)
 	return iv.Add(iv, new(big.Int).SetUint64(tag))
 }
 

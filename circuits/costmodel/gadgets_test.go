@@ -26,18 +26,29 @@ func solved(g Gadget, w frontend.Circuit) error {
 	return test.IsSolved(g.Circuit(1), w, ecc.BN254.ScalarField())
 }
 
-// TestWidth2IsZkhash ties the measured width-2 construction to zkhash's pinned
-// one: same Compress, same tagged list hash.
-func TestWidth2IsZkhash(t *testing.T) {
-	h := newNativeHasher(2)
+// TestWidth4IsZkhash ties the measured width-4 construction (the recommended
+// one) to zkhash's pinned one: the 4-to-1 compression is zkhash.Node4, the
+// sponge's IV is zkhash.IV and the tagged list hash is zkhash.Hash, for list
+// lengths covering the empty list, partial and full blocks.
+func TestWidth4IsZkhash(t *testing.T) {
+	require.Equal(t, 4, zkhash.Width)
+	h := newNativeHasher(zkhash.Width)
 	tag, err := zkhash.TagElement("edds")
 	require.NoError(t, err)
 	require.Equal(t, uint64(tagEdDSA), tag.Uint64())
 	r := rand.New(rand.NewSource(1))
-	a, b := randElem(r), randElem(r)
-	require.Equal(t, zkhash.Compress(a, b), h.compress(a, b))
-	xs := []fr.Element{randElem(r), randElem(r), randElem(r), randElem(r), randElem(r)}
-	require.Equal(t, zkhash.Hash("edds", xs...), h.hash(tagEdDSA, xs...))
+	a, b, c, d := randElem(r), randElem(r), randElem(r), randElem(r)
+	require.Equal(t, zkhash.Node4(a, b, c, d), h.compress(a, b, c, d))
+	for n := range 8 {
+		xs := make([]fr.Element, n)
+		for i := range xs {
+			xs[i] = randElem(r)
+		}
+		var iv fr.Element
+		iv.SetBigInt(tagIV(tagEdDSA, n))
+		require.Equal(t, zkhash.IV("edds", n), iv, "n=%d", n)
+		require.Equal(t, zkhash.Hash("edds", xs...), h.hash(tagEdDSA, xs...), "n=%d", n)
+	}
 }
 
 func TestHashGadgetsSolve(t *testing.T) {
