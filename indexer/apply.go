@@ -31,6 +31,7 @@ func (ix *Indexer) connect(ctx context.Context, ev follow.Event) error {
 	h := uint32(ev.Height)
 	p, _ := ev.Prepared.(*statemachine.PreparedBlock)
 	if p == nil || p.Height != h || p.Hash != ev.Hash {
+		ix.hook("prepare-in-handler", h)
 		var err error
 		if p, err = ix.sm.Prepare(ctx, ev.Block, h); err != nil {
 			return fmt.Errorf("prepare block %d: %w", h, err)
@@ -68,20 +69,22 @@ func (ix *Indexer) connect(ctx context.Context, ev follow.Event) error {
 			return fmt.Errorf("block %d index records: %w", h, err)
 		}
 	}
-	for i, e := range res.Events {
-		if _, ok := txStatusOf(e.Kind); !ok || e.TxID == ([32]byte{}) {
-			continue
-		}
-		if err := rec.Set(inclusionKey(e.TxID, h, uint32(i)), encodeInclusion(ev.Hash, e), nil); err != nil {
-			return fmt.Errorf("block %d inclusion: %w", h, err)
-		}
-	}
 	undo := rec.Undo()
 	ub, err := undo.MarshalBinary()
 	if err != nil {
 		return fmt.Errorf("block %d undo record: %w", h, err)
 	}
 	un := rec.Unrecorded()
+	// Inclusions are derived from the block's events (recorded above), so Disconnect
+	// deletes them from there; keeping them out of the undo record saves a prior-value
+	// read and an undo entry per BitAI tx.
+	for i, e := range res.Events {
+		if k, ok := inclusionOf(e, h, uint32(i)); ok {
+			if err := un.Set(k, encodeInclusion(ev.Hash, e), nil); err != nil {
+				return fmt.Errorf("block %d inclusion: %w", h, err)
+			}
+		}
+	}
 	if err := un.Set(undoKey(h), ub, nil); err != nil {
 		return fmt.Errorf("block %d undo record: %w", h, err)
 	}
@@ -98,6 +101,15 @@ func (ix *Indexer) connect(ctx context.Context, ev follow.Event) error {
 	ix.status.Store(&Status{Height: h, Hash: ev.Hash, StateHash: sh, Running: true, NodeHeight: ix.nodeHeight()})
 	ix.reportProgress(false)
 	return nil
+}
+
+// inclusionOf returns the inclusion key of event i of block h, if it is a tx event
+// with a txid (a tx that did not decode has none).
+func inclusionOf(e statemachine.Event, h, i uint32) ([]byte, bool) {
+	if _, ok := txStatusOf(e.Kind); !ok || e.TxID == ([32]byte{}) {
+		return nil, false
+	}
+	return inclusionKey(e.TxID, h, i), true
 }
 
 // prevStateHash is stateHash_{h−1}: the initial one below the activation block.
@@ -152,8 +164,19 @@ func (ix *Indexer) disconnect(ctx context.Context, ev follow.Event) error {
 	if err := undo.UnmarshalBinary(ub); err != nil {
 		return fmt.Errorf("disconnect %d: %w", h, err)
 	}
+	evs, err := r.events(h)
+	if err != nil {
+		return fmt.Errorf("disconnect %d: %w", h, err)
+	}
 	b := ix.db.Pebble().NewBatch()
 	defer b.Close()
+	for i, e := range evs {
+		if k, ok := inclusionOf(e, h, uint32(i)); ok {
+			if err := b.Delete(k, nil); err != nil {
+				return fmt.Errorf("disconnect %d: %w", h, err)
+			}
+		}
+	}
 	if err := undo.Apply(b); err != nil {
 		return fmt.Errorf("disconnect %d: %w", h, err)
 	}

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
+	"syscall"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,7 +41,7 @@ import (
 // (about 317,000 signatures). Building takes minutes on two cores, so the fixture is
 // cached in os.TempDir() under a name that carries benchFixtureVersion.
 const (
-	benchFixtureVersion = "v2"
+	benchFixtureVersion = "v3"
 	benchEmptyBlocks    = 100
 	benchInfers         = 16
 	benchCalldata       = 16_000
@@ -289,17 +291,42 @@ func buildBenchFixture(b *testing.B) []*wire.MsgBlock {
 	return blocks
 }
 
+// cpuSeconds is this process's user+system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// procCPUSeconds is another process's user+system CPU time (Linux /proc), or 0.
+func procCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the ")" of the command name: state is field 3; utime 14, stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100 // USER_HZ
+}
+
 // benchRate is a throughput over a block range.
 type benchRate struct {
 	blocks int
 	bytes  int64
 	dur    time.Duration
+	cpu    float64 // CPU seconds of this process (and btcd) spent in the phase
 }
 
 func (r benchRate) blocksPerSec() float64 { return float64(r.blocks) / r.dur.Seconds() }
 func (r benchRate) mbPerSec() float64     { return float64(r.bytes) / 1e6 / r.dur.Seconds() }
 func (r benchRate) String() string {
-	return fmt.Sprintf("%.1f blocks/s %.2f MB/s", r.blocksPerSec(), r.mbPerSec())
+	return fmt.Sprintf("%.1f blocks/s %.2f MB/s (%.1f s, %.1f CPU-s)", r.blocksPerSec(), r.mbPerSec(), r.dur.Seconds(), r.cpu)
 }
 
 // BenchmarkIndexerCatchUp measures, on one fixture chain served by a real btcd:
@@ -329,6 +356,7 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 	// (a) getblock + deserialize, DefaultPrefetch in flight.
 	a := benchRate{blocks: len(payload), bytes: payloadBytes}
 	start = time.Now()
+	cpu0 := cpuSeconds() + procCPUSeconds(n.PID())
 	var next atomic.Int32
 	var wg sync.WaitGroup
 	for range 8 {
@@ -347,6 +375,7 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 	}
 	wg.Wait()
 	a.dur = time.Since(start)
+	a.cpu = cpuSeconds() + procCPUSeconds(n.PID()) - cpu0
 
 	// (b) BIP340 alone, all cores.
 	depID := regtest(b).ID()
@@ -366,8 +395,10 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 	}
 	bv := benchRate{blocks: len(payload), bytes: payloadBytes}
 	start = time.Now()
+	cpu0 = cpuSeconds()
 	errs := bitai.VerifyAll(jobs)
 	bv.dur = time.Since(start)
+	bv.cpu = cpuSeconds() - cpu0
 	for _, err := range errs {
 		require.NoError(b, err)
 	}
@@ -377,10 +408,16 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		var mu sync.Mutex
 		at := map[uint32]time.Time{}
+		cpuAt := map[uint32]float64{}
+		var late atomic.Int32
 		hook := func(point string, h uint32) {
+			if point == "prepare-in-handler" && h > benchEmptyBlocks {
+				late.Add(1)
+			}
 			if point == "connect-after-commit" && (h == 1 || h == benchEmptyBlocks || h == uint32(len(blocks))) {
 				mu.Lock()
 				at[h] = time.Now()
+				cpuAt[h] = cpuSeconds() + procCPUSeconds(n.PID())
 				mu.Unlock()
 			}
 		}
@@ -388,8 +425,10 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 		ix := startIndexer(b, cl, b.TempDir(), func(c *Config) { c.testHook = hook; c.Logger = nil })
 		waitFor(b, ix, tip.Hash, 30*time.Minute)
 		b.StopTimer()
+		b.Logf("payload blocks prepared in the handler instead of the prefetch stage: %d", late.Load())
 		mu.Lock()
-		c = benchRate{blocks: len(payload), bytes: payloadBytes, dur: at[uint32(len(blocks))].Sub(at[benchEmptyBlocks])}
+		c = benchRate{blocks: len(payload), bytes: payloadBytes, dur: at[uint32(len(blocks))].Sub(at[benchEmptyBlocks]),
+			cpu: cpuAt[uint32(len(blocks))] - cpuAt[benchEmptyBlocks]}
 		empty = benchRate{blocks: benchEmptyBlocks - 1, dur: at[benchEmptyBlocks].Sub(at[1])}
 		mu.Unlock()
 		st, err := ix.API().Block(ctx, uint32(len(blocks)))

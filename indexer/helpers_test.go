@@ -15,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
 	"github.com/btcsuite/btcd/wire/v2"
+	"github.com/consensys/gnark-crypto/ecc/bn254/twistededwards"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bitai-l2/bitai/bitai"
@@ -312,6 +313,8 @@ func newAISetup(t testing.TB, s *sender, vk []byte) aiSetup {
 	a.eternalID = bitai.ObjectID(a.eternal.TxID(), 0)
 	p := bitai.DefaultChainParams()
 	p.RequestFee = 11
+	base := twistededwards.GetEdwardsCurve().Base
+	p.Treasury = base.Bytes() // a valid L2 account (rule Z-14)
 	a.chain = s.tx(t, &bitai.ChainRegister{Name: "c", Models: []bitai.ID{modelID},
 		CircuitID: bitai.CircuitID([]byte(bitai.TestCircuitDescriptor)), VerifyingKey: vk,
 		CeremonyHash: sha256.Sum256([]byte("ceremony")), Params: p.Record(),

@@ -24,7 +24,10 @@ import (
 //	0x84    height u32                         events: count u32 ‖ event*      recorded
 //	0x85    height u32                         block summary (below)           recorded
 //	0x86    height u32                         state hash [32]                 recorded
-//	0x87    txid[32] ‖ height u32 ‖ event u32  inclusion (below)               recorded
+//	0x87    txid[32] ‖ height u32 ‖ event u32  inclusion (records.go)          unrecorded*
+//
+// * Inclusions are derived from the block's events record: Disconnect deletes them by
+// reading it, in the same batch that applies the undo record.
 //
 // Heights are Bitcoin heights, big-endian, so range scans run in height order; block
 // hashes are in internal (wire) byte order.

@@ -74,7 +74,7 @@ func viewEvent(e statemachine.Event) EventView {
 		v.TxKind = e.TxKind.String()
 	}
 	if e.Reason != 0 {
-		v.Reason = e.Reason.String()
+		v.Reason = statemachine.ReasonName(e.Reason)
 	}
 	return v
 }

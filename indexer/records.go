@@ -211,7 +211,7 @@ func fillInclusion(inc Inclusion, e statemachine.Event) Inclusion {
 	inc.Status, _ = txStatusOf(e.Kind)
 	inc.ReasonCode = uint16(e.Reason)
 	if e.Reason != 0 {
-		inc.Reason = e.Reason.String()
+		inc.Reason = statemachine.ReasonName(e.Reason)
 	}
 	inc.Sender, inc.Fee, inc.ObjectID = e.Account, e.Amount, e.ID
 	return inc
