@@ -108,7 +108,7 @@ func TestValidateParams(t *testing.T) {
 		name string
 		mod  func(*bitai.ChainParams)
 	}{
-		{"DESIGN's reveal window", func(p *bitai.ChainParams) { *p = bitai.DefaultChainParams(); p.Treasury = base.Treasury }},
+		{"DESIGN's reveal window", func(p *bitai.ChainParams) { p.RevealTimeout, p.RequestTTL = 192, 288 }},
 		{"reveal window one short", func(p *bitai.ChainParams) { p.RevealTimeout-- }},
 		{"T-16: slash above minStake", func(p *bitai.ChainParams) { p.Slash = p.MinStake + 1 }},
 		{"treasury not a key", func(p *bitai.ChainParams) { p.Treasury = [32]byte{2} }},
