@@ -56,6 +56,9 @@ type Report struct {
 	TipHash   string        `json:"tip_hash"`
 	Payloads  []PayloadInfo `json:"payloads"`
 	Error     string        `json:"error,omitempty"`
+	// Running is true when a started inscriber answered (over its socket), false
+	// when the report was read from a database nobody runs.
+	Running bool `json:"running"`
 }
 
 // ErrUnknownPayload is returned for a payload id the database does not hold.
@@ -71,6 +74,9 @@ func (in *Inscriber) Status() (*Report, error) {
 		if ferr := in.Err(); ferr != nil {
 			rep.Error = ferr.Error()
 		}
+		in.runMu.Lock()
+		rep.Running = in.cancel != nil
+		in.runMu.Unlock()
 	}
 	return rep, err
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/spf13/cobra"
@@ -43,12 +45,12 @@ func openInscriberAPI(g *globalFlags, needWallet bool) (*inscriberAPI, error) {
 			return nil, err
 		}
 	}
-	db, err := store.Open(filepath.Join(g.DataDir, inscriber.DBDir), store.Options{})
-	if errors.Is(err, store.ErrLocked) {
-		return &inscriberAPI{API: inscriber.NewSocketClient(g.DataDir), close: func() {}}, nil
-	}
+	db, running, err := openInscriberDB(g.DataDir)
 	if err != nil {
 		return nil, err
+	}
+	if running {
+		return &inscriberAPI{API: inscriber.NewSocketClient(g.DataDir), close: func() {}}, nil
 	}
 	local := &inscriber.Local{In: inscriber.NewReader(db), Params: params}
 	if keys != nil {
@@ -62,6 +64,33 @@ func openInscriberAPI(g *globalFlags, needWallet bool) (*inscriberAPI, error) {
 		a.tip = rep.TipHeight
 	}
 	return a, nil
+}
+
+// lockWait bounds how long a command waits for a database another short-lived
+// command holds (one that serves no socket).
+const lockWait = 10 * time.Second
+
+// openInscriberDB opens <datadir>/inscriber, or reports running when another process
+// holds it and answers on the datadir's socket. A holder without a socket (another
+// command reading the database for a moment, or an inscriber still starting) is
+// waited for, up to lockWait.
+func openInscriberDB(datadir string) (db *store.DB, running bool, err error) {
+	deadline := time.Now().Add(lockWait)
+	sock := filepath.Join(datadir, inscriber.SocketName)
+	for {
+		db, err := store.Open(filepath.Join(datadir, inscriber.DBDir), store.Options{})
+		if !errors.Is(err, store.ErrLocked) {
+			return db, false, err
+		}
+		if c, derr := net.DialTimeout("unix", sock, time.Second); derr == nil {
+			c.Close()
+			return nil, true, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, false, fmt.Errorf("%w, and nothing answers on %s", err, sock)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // networkParams returns btcd's parameters of --network.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/bitai-l2/bitai/bitai"
@@ -93,15 +94,28 @@ func runInscribe(cmd *cobra.Command, g *globalFlags, f *inscribeFlags) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(filepath.Join(g.DataDir, inscriber.DBDir), store.Options{Logger: nil})
-	if errors.Is(err, store.ErrLocked) {
+	for {
+		db, running, err := openInscriberDB(g.DataDir)
+		if err != nil {
+			return err
+		}
+		if !running {
+			defer db.Close()
+			return inscribeHere(cmd, g, f, e, db, keys, params, log)
+		}
 		log.Info("an inscriber runs on this datadir; handing the payload to it", "socket", filepath.Join(g.DataDir, inscriber.SocketName))
-		return inscribeViaSocket(cmd, g, f, e)
+		err = inscribeViaSocket(cmd, g, f, e)
+		if !errors.Is(err, errSocketGone) {
+			return err
+		}
+		log.Info("the running inscriber stopped; carrying on here")
 	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+}
+
+// inscribeHere runs the inscriber over db in the foreground until the payload is
+// confirmed at the depth, serving the socket meanwhile.
+func inscribeHere(cmd *cobra.Command, g *globalFlags, f *inscribeFlags, e []byte, db *store.DB, keys *wallet.Keys,
+	params *chaincfg.Params, log *slog.Logger) error {
 	client, err := inscriberNodeClient(g)
 	if err != nil {
 		return err
@@ -156,7 +170,7 @@ func inscribeViaSocket(cmd *cobra.Command, g *globalFlags, f *inscribeFlags, e [
 	c := inscriber.NewSocketClient(g.DataDir)
 	info, err := c.Enqueue(ctx, e, f.Encoding)
 	if err != nil {
-		return err
+		return socketErr(ctx, err)
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -173,9 +187,24 @@ func inscribeViaSocket(cmd *cobra.Command, g *globalFlags, f *inscribeFlags, e [
 		case <-tick.C:
 		}
 		if info, err = c.Payload(ctx, info.ID); err != nil {
-			return err
+			return socketErr(ctx, err)
 		}
 	}
+}
+
+// errSocketGone: the running inscriber went away (its payloads are stored; the
+// command carries on by running the inscriber itself).
+var errSocketGone = errors.New("the running inscriber went away")
+
+// socketErr tells a transport failure (the server is gone) from the server's answer.
+func socketErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx.Err())
+	}
+	if errors.Is(err, inscriber.ErrSocket) || errors.Is(err, inscriber.ErrUnknownPayload) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errSocketGone, err)
 }
 
 func stopInscriber(in *inscriber.Inscriber, log *slog.Logger) {

@@ -114,17 +114,38 @@ func TestInscribeCLI(t *testing.T) {
 
 	// Beside the running inscriber: status and balance over the socket.
 	var rep inscriber.Report
+	var early *result
 	require.Eventually(t, func() bool {
+		select {
+		case r := <-done:
+			early = &r
+			return true
+		default:
+		}
 		code, out, _ := inscriberCLI(ctx, "", args("inscriber", "status", "--json")...)
 		if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
 			return false
 		}
-		return len(rep.Payloads) == 1 && rep.Payloads[0].Commit != nil
+		return rep.Running && len(rep.Payloads) == 1 && rep.Payloads[0].Commit != nil
 	}, 30*time.Second, 100*time.Millisecond, "status over the socket never showed the payload")
+	require.Nil(t, early, "inscribe ended before the test saw it running: %+v", early)
 	require.Equal(t, 10_000, rep.Payloads[0].Size)
 	code, out, errs = inscriberCLI(ctx, "", args("wallet", "balance", "--json")...)
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, `"confirmed"`)
+
+	// A second inscribe hands its payload to the running one; it waits for more
+	// confirmations than the first, so it carries on itself once the first exits.
+	e2 := make([]byte, 3_000)
+	_, err = rand.Read(e2)
+	require.NoError(t, err)
+	file2 := filepath.Join(dir, "payload2.bin")
+	require.NoError(t, os.WriteFile(file2, e2, 0o600))
+	done2 := make(chan result, 1)
+	go func() {
+		c, o, e := inscriberCLI(ctx, "", args("inscribe", "--file", file2, "--depth", "4")...)
+		done2 <- result{c, o, e}
+	}()
 
 	var res result
 	select {
@@ -136,6 +157,16 @@ func TestInscribeCLI(t *testing.T) {
 	require.Contains(t, res.out, "payload 1  confirmed at")
 	require.Contains(t, res.out, "commit ")
 	require.Contains(t, res.out, "reveal ")
+
+	select {
+	case res = <-done2:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the second inscribe did not finish")
+	}
+	require.Equal(t, 0, res.code, res.errs)
+	require.Contains(t, res.errs, "handing the payload to it")
+	require.Contains(t, res.errs, "the running inscriber stopped; carrying on here")
+	require.Contains(t, res.out, "payload 2  confirmed at")
 
 	// The database is free again: status reads it directly.
 	code, out, errs = inscriberCLI(ctx, "", args("inscriber", "status")...)
