@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chainhash/v2"
@@ -70,7 +71,7 @@ var (
 func loadFuzzBase(t testing.TB) *fuzzBase {
 	fuzzOnce.Do(func() {
 		dep := testDeployment(t)
-		m, err := New(Config{Deployment: dep, Workers: 1})
+		m, err := New(Config{Deployment: dep, Workers: 1, BatchVerifier: NewNativeVerifier(NativeVerifierConfig{})})
 		require.NoError(t, err)
 		faucet, alice := testKey("faucet"), testKey("alice")
 		depID := dep.ID()
@@ -84,19 +85,25 @@ func loadFuzzBase(t testing.TB) *fuzzBase {
 		etx, eternal := mk(alice, 1, &bitai.EternalMint{To: bitai.XOnly(alice), SystemPrompt: "p", FoundationModel: modelID, Fee: 3})
 		ctx, chain := mk(alice, 2, &bitai.ChainRegister{Name: "c", Models: []bitai.ID{modelID},
 			CircuitID: bitai.CircuitID([]byte(bitai.TestCircuitDescriptor)), VerifyingKey: testVK(t),
-			Params: bitai.DefaultChainParams().Record(), Admin: bitai.XOnly(alice)})
+			Params: fuzzParams().Record(), Admin: bitai.XOnly(alice), Sequencers: [][32]byte{bitai.XOnly(alice)}})
 		chainID := bitai.ObjectID(ctx.TxID(), 0)
 		eternalID := bitai.ObjectID(etx.TxID(), 0)
 		body, enc := payloadBody(t, false, fund, model, eternal, chain)
 		st := &memState{m: map[string][]byte{}}
 		applyBodies(t, m, st, dep.ActivationHeight, [][]byte{body}, []string{enc})
+		_, ok, err := GetSettlement(st, chainID)
+		require.NoError(t, err)
+		require.True(t, ok, "the fuzz base's chain must register")
 
 		// Seeds: valid txs of every kind from alice (nonce 3 on), whole and chunked.
 		kinds := []bitai.Body{
 			&bitai.Transfer{To: bitai.XOnly(faucet), Amount: 10},
 			&bitai.Infer{EternalID: eternalID, ChainID: chainID, Calldata: []byte("hi"), MaxFee: 1 << 20},
 			&bitai.ChainDeposit{ChainID: chainID, L2Account: goodL2(), Amount: 7},
-			&bitai.ChainMessage{ChainID: chainID, L2Op: bitai.SubRecord{Version: 1, Data: []byte("op")}},
+			&bitai.ChainMessage{ChainID: chainID, L2Op: (&aichain.Op{Kind: aichain.OpResolve, RequestID: eternalID}).Record()},
+			&bitai.SubmitBatch{ChainID: chainID, Number: 1, L1Height: dep.ActivationHeight + 1,
+				Outcomes: aichain.EncodeOutcomes(nil), Withdrawals: aichain.EncodeWithdrawals(nil)},
+			&bitai.Exit{ChainID: chainID, Leaf: bitai.SubRecord{Version: 1}, Path: bitai.SubRecord{Version: 1}},
 			&bitai.EternalUpdate{ID: eternalID},
 			&bitai.ChainUpdate{ChainID: chainID},
 			&bitai.Reclaim{ID: chainID},
@@ -222,4 +229,11 @@ func FuzzApplyBlock(f *testing.F) {
 			require.True(t, bytes.Equal(v, st2.m[k]), "key %x", k)
 		}
 	})
+}
+
+// fuzzParams are the default params with a valid treasury (rule L-7).
+func fuzzParams() bitai.ChainParams {
+	p := bitai.DefaultChainParams()
+	p.Treasury = goodL2()
+	return p
 }

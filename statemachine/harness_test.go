@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/store"
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -39,6 +40,41 @@ type harness struct {
 
 	supply   uint64 // allocations and credited burns so far
 	outpoint uint32 // makes every test Bitcoin tx unique
+
+	verifier *testVerifier // shared with replays, so it sees every batch once more
+}
+
+// testShape is the test circuit's slot schedule in the harness: small, so scenarios
+// can fill every inbox slot.
+var testShape = aichain.Shape{InboxSlots: 4, CommitSlots: 6, RevealSlots: 6, ResolveSlots: 3, OtherSlots: 8}
+
+// testVerifier is the harness's BatchVerifier: NativeVerifier over a WitnessStore,
+// except that a proof whose data is "forged" passes unchecked, so scenarios can reach
+// the settlement checks behind the proof (bridge and supply) and see them reject a
+// batch atomically.
+type testVerifier struct {
+	*NativeVerifier
+	witness *WitnessStore
+}
+
+func newTestVerifier() *testVerifier {
+	w := NewWitnessStore()
+	circuit := bitai.CircuitID([]byte(bitai.TestCircuitDescriptor))
+	return &testVerifier{
+		NativeVerifier: NewNativeVerifier(NativeVerifierConfig{
+			Shapes: map[bitai.ID]aichain.Shape{circuit: testShape}, Witnesses: w, DA: w}),
+		witness: w,
+	}
+}
+
+// forgedProof is the proof data testVerifier accepts unchecked.
+const forgedProof = "forged"
+
+func (v *testVerifier) VerifyBatch(cv *ChainView, b *bitai.SubmitBatch, pi *aichain.PublicInputs) error {
+	if string(b.Proof.Data) == forgedProof {
+		return nil
+	}
+	return v.NativeVerifier.VerifyBatch(cv, b, pi)
 }
 
 // testDeployment is regtest's deployment (activation 1, faucet, test circuit).
@@ -56,11 +92,15 @@ func openMemDB(t testing.TB) *store.DB {
 }
 
 func newHarness(t testing.TB, dep *bitai.Deployment) *harness {
-	m, err := New(Config{Deployment: dep, Workers: 2})
+	return newHarnessWith(t, dep, newTestVerifier())
+}
+
+func newHarnessWith(t testing.TB, dep *bitai.Deployment, v *testVerifier) *harness {
+	m, err := New(Config{Deployment: dep, Workers: 2, BatchVerifier: v})
 	require.NoError(t, err)
 	return &harness{
 		t: t, dep: dep, m: m, db: openMemDB(t),
-		height: dep.ActivationHeight, stateHash: InitialStateHash(dep),
+		height: dep.ActivationHeight, stateHash: InitialStateHash(dep), verifier: v,
 	}
 }
 
@@ -119,8 +159,10 @@ func (h *harness) countSupply(events []Event) {
 }
 
 // checkInvariants checks, against the committed state: balances plus open escrows
-// equal the supply that entered; every chain's inbox has len+1 accumulators and len
-// entries; every open chunk set is counted in its key's pending bytes.
+// (open requests, pending deposits) plus every chain's bridge equal the supply that
+// entered (no theft: settlement and exits only move value between them); every
+// chain's inbox has len+1 accumulators and len entries; every open chunk set is
+// counted in its key's pending bytes.
 func (h *harness) checkInvariants() {
 	t := h.t
 	t.Helper()
@@ -164,10 +206,14 @@ func (h *harness) checkInvariants() {
 			_, ok, err = InboxAcc(h.state(), id, n+1)
 			require.NoError(t, err)
 			require.False(t, ok, "acc past len")
+		case PrefixSettlement:
+			var s Settlement
+			require.NoError(t, s.UnmarshalBinary(v))
+			add(s.Bridge)
 		}
 		return nil
 	}))
-	require.Equal(t, h.supply, total, "balances + open escrows ≠ allocations + burns")
+	require.Equal(t, h.supply, total, "balances + open escrows + bridges ≠ allocations + burns")
 	for k, n := range pending {
 		got, err := GetPendingChunkBytes(h.state(), k)
 		require.NoError(t, err)

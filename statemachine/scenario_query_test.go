@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
 	"github.com/cockroachdb/datadriven"
@@ -18,7 +19,7 @@ func (s *scenario) query(t testing.TB, d *datadriven.TestData) string {
 	st := s.state()
 	var out strings.Builder
 	for _, arg := range d.CmdArgs {
-		if arg.Key == "set" {
+		if arg.Key == "set" || arg.Key == "exit" {
 			out.WriteString(s.queryOne(t, st, arg.Key, "", arg.Vals))
 			continue
 		}
@@ -76,10 +77,18 @@ func (s *scenario) queryOne(t testing.TB, st State, what, v string, vals []strin
 		}
 		oh := L2OpHash(m.L2Op)
 		require.Equal(t, oh.Bytes(), m.L2OpHash)
-		return fmt.Sprintf("message %s: chain=%s inbox=%d sender=%s confirm=%d op=v%d:%q\n",
-			v, s.name(m.ChainID), m.InboxIndex, s.name(m.Sender), m.ConfirmHeight, m.L2Op.Version, m.L2Op.Data)
+		op := fmt.Sprintf("%q", m.L2Op.Data)
+		if o, err := aichain.DecodeOpRecord(m.L2Op); err == nil {
+			op = fmt.Sprintf("%s(%d bytes)", o.Kind, len(m.L2Op.Data))
+		}
+		return fmt.Sprintf("message %s: chain=%s inbox=%d sender=%s confirm=%d op=v%d:%s\n",
+			v, s.name(m.ChainID), m.InboxIndex, s.name(m.Sender), m.ConfirmHeight, m.L2Op.Version, op)
 	case "inbox":
 		return s.queryInbox(t, st, v)
+	case "settlement":
+		return s.querySettlement(t, st, v)
+	case "exit":
+		return s.queryExit(t, st, vals)
 	case "set":
 		require.Len(t, vals, 2, "set=(K,SET)")
 		ins, cs := s.key(vals[0]), s.sets[vals[1]]
@@ -162,7 +171,7 @@ func checkReplay(t *testing.T, h *harness) {
 	if len(h.blocks) == 0 {
 		return
 	}
-	r := newHarness(t, h.dep)
+	r := newHarnessWith(t, h.dep, h.verifier)
 	preps := make([]*PreparedBlock, len(h.blocks))
 	errs := make(chan error, len(h.blocks))
 	for i, b := range h.blocks {

@@ -36,7 +36,9 @@ import (
 //	                       applied: schedules (rotations, set expiry) fire only at their
 //	                       exact height, so never skip over one.
 //	state account=(..) eternal=X model=X chain=X request=X deposit=X message=X inbox=X set=(K,SET)
+//	      settlement=C exit=(C,i)
 //	accounts               every account in key order
+//	batch, l2              the L2 side: see scenario_l2_test.go
 type scenario struct {
 	*harness
 	names        map[[32]byte]string
@@ -112,6 +114,10 @@ func (s *scenario) run(t testing.TB, d *datadriven.TestData) string {
 		require.GreaterOrEqual(t, to, s.height, "%s: skip backwards", d.Pos)
 		s.height = to
 		return fmt.Sprintf("next height %d\n", to)
+	case "batch":
+		return s.batch(t, d)
+	case "l2":
+		return s.l2State(t, d)
 	case "state":
 		return s.query(t, d)
 	case "accounts":

@@ -102,6 +102,12 @@ func (s *scenario) buildTx(t testing.TB, d *datadriven.TestData) {
 	require.GreaterOrEqual(t, len(d.CmdArgs), 2, "%s: tx <name> <kind>", d.Pos)
 	name, kind := d.CmdArgs[0].Key, d.CmdArgs[1].Key
 	a := newArgs(t, d, 2)
+	s.signedTx(t, name, a, func(sender [32]byte) bitai.Body { return s.body(t, kind, a, sender) })
+}
+
+// signedTx builds, signs and remembers tx `name` with the body mk returns, from the
+// common arguments from=, fee=, nonce=, expiry=, inscriber=, dep=, badsig, sender=.
+func (s *scenario) signedTx(t testing.TB, name string, a *args, mk func(sender [32]byte) bitai.Body) {
 	from := a.str("from", "faucet")
 	priv := testKey(from)
 	sender := s.key(from)
@@ -118,7 +124,7 @@ func (s *scenario) buildTx(t testing.TB, d *datadriven.TestData) {
 		k := s.key(a.str("inscriber", ""))
 		tx.Inscriber = &k
 	}
-	tx.Body = s.body(t, kind, a, sender)
+	tx.Body = mk(sender)
 	depID := s.dep.ID()
 	if a.str("dep", "") == "other" {
 		other, err := bitai.DeploymentFor("simnet")
@@ -176,12 +182,19 @@ func (s *scenario) body(t testing.TB, kind string, a *args, sender [32]byte) bit
 		sortKeys(seqs)
 		return &bitai.ChainUpdate{ChainID: s.obj(a.str("chain", "")), Sequencers: seqs}
 	case "deposit":
-		l2 := goodL2()
-		if a.str("l2", "good") == "bad" {
-			l2 = [32]byte{}
+		var l2 [32]byte
+		switch n := a.str("l2", "good"); n {
+		case "good":
+			l2 = goodL2()
+		case "bad":
+		default:
+			l2 = s.l2Pub(n)
 		}
 		return &bitai.ChainDeposit{ChainID: s.obj(a.str("chain", "")), L2Account: l2, Amount: a.u64("amount", 0)}
 	case "message":
+		if a.has("l2op") {
+			return s.messageBody(t, a)
+		}
 		return &bitai.ChainMessage{ChainID: s.obj(a.str("chain", "")),
 			L2Op: bitai.SubRecord{Version: uint8(a.u64("opver", 0)), Data: []byte(a.str("op", "withdraw"))}}
 	case "reclaim":
@@ -189,13 +202,14 @@ func (s *scenario) body(t testing.TB, kind string, a *args, sender [32]byte) bit
 	case "submitbatch":
 		return &bitai.SubmitBatch{ChainID: s.obj(a.str("chain", ""))}
 	case "exit":
-		return &bitai.Exit{ChainID: s.obj(a.str("chain", ""))}
+		return s.exitBody(t, a)
 	}
 	t.Fatalf("unknown tx kind %q", kind)
 	return nil
 }
 
-// chainBody builds a ChainRegister: params=default|v2|short|bounds, vk=good|bad|raw,
+// chainBody builds a ChainRegister: params=default|v2|short|bounds|reveal,
+// treasury=NAME|bad (an L2 key; default "treasury"), vk=good|bad|raw,
 // circuit=test|unknown.
 func (s *scenario) chainBody(t testing.TB, a *args, sender [32]byte) bitai.Body {
 	models := make([]bitai.ID, 0)
@@ -208,6 +222,9 @@ func (s *scenario) chainBody(t testing.TB, a *args, sender [32]byte) bitai.Body 
 	p := bitai.DefaultChainParams()
 	p.RequestTTL = uint32(a.u64("ttl", uint64(p.RequestTTL)))
 	p.RequestFee = a.u64("requestfee", p.RequestFee)
+	if tr := a.str("treasury", "treasury"); tr != "bad" {
+		p.Treasury = s.l2Pub(tr)
+	}
 	params := p.Record()
 	switch a.str("params", "default") {
 	case "v2":
@@ -216,6 +233,11 @@ func (s *scenario) chainBody(t testing.TB, a *args, sender [32]byte) bitai.Body 
 		params.Data = params.Data[:len(params.Data)-1]
 	case "bounds":
 		p.ForceDelay = 0
+		params = p.Record()
+	case "reveal":
+		// Rule T-16 4: one block short of commitTimeout + SubmitWindow + MinWindow
+		// (rule 3, commitTimeout + forceDelay + MinWindow, still holds).
+		p.RevealTimeout = p.CommitTimeout + bitai.SubmitWindow + bitai.MinWindow - 1
 		params = p.Record()
 	}
 	vk := testVK(t)

@@ -301,6 +301,9 @@ func TestRecordsStrict(t *testing.T) {
 		{Request{EternalFee: 1, Status: StatusReclaimed}, func() interface{ UnmarshalBinary([]byte) error } { return new(Request) }},
 		{Deposit{Amount: 1}, func() interface{ UnmarshalBinary([]byte) error } { return new(Deposit) }},
 		{Message{L2Op: bitai.SubRecord{Version: 1, Data: []byte("op")}}, func() interface{ UnmarshalBinary([]byte) error } { return new(Message) }},
+		{Settlement{Number: 3, Root: [32]byte{1}, L1Height: 4, InboxTo: 5, Bridge: 6, BatchHeight: 7},
+			func() interface{ UnmarshalBinary([]byte) error } { return new(Settlement) }},
+		{ExitRecord{Recipient: [32]byte{1}, Amount: 2, Height: 3}, func() interface{ UnmarshalBinary([]byte) error } { return new(ExitRecord) }},
 	}
 	for _, r := range records {
 		b, err := r.v.MarshalBinary()
@@ -320,8 +323,13 @@ func TestRecordsStrict(t *testing.T) {
 	binary.BigEndian.PutUint32(m[76:], bitai.MaxNameLen+1)
 	require.ErrorIs(t, new(Model).UnmarshalBinary(m), ErrRecord)
 	d, _ := Deposit{}.MarshalBinary()
-	d[len(d)-1] = 2
+	d[len(d)-1] = StatusSettled
+	require.NoError(t, new(Deposit).UnmarshalBinary(d))
+	d[len(d)-1] = StatusSettled + 1
 	require.ErrorIs(t, new(Deposit).UnmarshalBinary(d), ErrRecord)
+	q, _ := Request{}.MarshalBinary()
+	q[len(q)-1] = StatusSettled + 1
+	require.ErrorIs(t, new(Request).UnmarshalBinary(q), ErrRecord)
 	e, _ := InboxEntry{}.MarshalBinary()
 	e[0] = 3
 	require.ErrorIs(t, new(InboxEntry).UnmarshalBinary(e), ErrRecord)

@@ -95,6 +95,7 @@ func buildStateVectors(t testing.TB) stateVectors {
 		{"request", RequestKey(id)}, {"deposit", DepositKey(id)}, {"message", MessageKey(id)},
 		{"chunkSet", ChunkSetKey(key, id2)}, {"chunkBytes", ChunkBytesKey(key)},
 		{"chunkSetDue", ChunkSetDueKey(1000, key, id2)},
+		{"settlement", SettlementKey(id)}, {"exit", ExitKey(id, 5)},
 	} {
 		v.Keys = append(v.Keys, hexVector{Name: k.name, Input: keyIn, Output: hx(k.key)})
 	}
@@ -114,6 +115,8 @@ func buildStateVectors(t testing.TB) stateVectors {
 			CalldataHash: id2, EternalFee: 30, CreatorFee: 50, ChainFee: 1000, ConfirmHeight: 12, ConfirmBlockHash: key, Deadline: 300}},
 		{"deposit", Deposit{ChainID: id, InboxIndex: 4, Depositor: key, L2Account: goodL2(), Amount: 500, ConfirmHeight: 12, Status: StatusReclaimed}},
 		{"message", Message{ChainID: id, InboxIndex: 5, Sender: key, ConfirmHeight: 12, L2OpHash: id2, L2Op: bitai.SubRecord{Version: 1, Data: []byte("op")}}},
+		{"settlement", Settlement{Number: 7, Root: id2, L1Height: 1000, InboxTo: 12, Bridge: 500_000, BatchHeight: 1003}},
+		{"exit", ExitRecord{Recipient: key, Amount: 49_996, Height: 4042}},
 	}
 	for _, r := range vals {
 		v.Values = append(v.Values, hexVector{Name: r.name, Input: jsonOf(t, r.v), Output: marshal(t, r.v)})
@@ -154,7 +157,8 @@ func jsonOf(t testing.TB, v any) string {
 	return string(b)
 }
 
-// vectorBlocks runs a short regtest chain touching every record type and returns
+// vectorBlocks runs a short regtest chain touching every record type (the third block
+// settles a batch) and returns
 // each block with its events, net write set and hashes.
 func vectorBlocks(t testing.TB) []blockVector {
 	s := newScenario(t)
@@ -206,10 +210,14 @@ func vectorBlocks(t testing.TB) []blockVector {
 	run("burn bob 5000 | payload ins fund m1 e1 c1")
 	tx("r1 infer from=alice eternal=e1 chain=c1 pin=hello")
 	tx("dep1 deposit from=alice chain=c1 amount=700")
-	tx("msg1 message from=bob chain=c1 op=withdraw opver=1")
+	tx("msg1 message from=bob chain=c1 l2op=withdraw key=u1 account=1 amount=5 to=bob")
 	tx("u1 chainupdate from=alice chain=c1 sequencers=s2")
 	tx("bad transfer from=alice to=carol amount=99999999")
 	run("payload ins r1 dep1 msg1 u1 bad")
+	// A settled batch: r1 refunded (no miners), dep1 credited into the bridge, msg1 a
+	// no-op on the L2 (its signer is not account 1's key).
+	s.batch(t, &datadriven.TestData{Pos: "vectors", CmdArgs: parseArgs(strings.Fields("b1 chain=c1 from=s1 fee=0"))})
+	run("payload ins b1")
 	return out
 }
 
