@@ -54,11 +54,8 @@ func (s *scenario) l2Pub(name string) [32]byte { return aichain.PublicKey(s.l2Ke
 // batch, else the state the verifier derived for the last settled batch.
 func (s *scenario) l2Chain(t testing.TB, chain string) (*aichain.Chain, *ChainView) {
 	id := s.obj(chain)
-	st := s.state()
-	x := &execCtx{st: st, depID: s.dep.ID(), height: s.height}
-	v, r, err := x.chainView(id)
-	require.NoError(t, err)
-	require.Equal(t, bitai.ReasonNone, r, "chain %s", chain)
+	v, err := NewChainView(s.state(), s.dep, id, s.height)
+	require.NoError(t, err, "chain %s", chain)
 	if v.Settlement.Number > 0 {
 		c, ok := s.verifier.State(id, v.Settlement.Number, v.Settlement.Root)
 		require.True(t, ok, "no L2 state of %s at batch %d", chain, v.Settlement.Number)
@@ -220,23 +217,19 @@ func (s *scenario) batch(t testing.TB, d *datadriven.TestData) string {
 	ops := in.Ops
 	out, err := c.ApplyBatch(in)
 	require.NoError(t, err, "%s: native batch", d.Pos)
-	b := &bitai.SubmitBatch{ChainID: v.ID, Number: out.Number, PrevRoot: out.PrevRoot.Bytes(),
-		NewRoot: out.NewRoot.Bytes(), L1Height: out.L1Height, InboxTo: out.InboxTo,
-		Outcomes: aichain.EncodeOutcomes(out.Outcomes), Withdrawals: aichain.EncodeWithdrawals(out.Withdrawals),
-		L2Supply: out.L2Supply, DataHash: out.DataHash.Bytes(), Proof: bitai.SubRecord{Version: 1, Data: []byte("native")}}
+	muts := a.list("mut")
+	var pointer *bitai.SubRecord
+	if a.str("da", "inline") == "pointer" {
+		pointer = &bitai.SubRecord{Version: 1, Data: []byte("da:" + name)}
+		if !slices.Contains(muts, "withhold") {
+			s.verifier.witness.PutRecord(v.ID, *pointer, out.DARecord)
+		}
+	}
+	b := SubmitBatchFor(v.ID, out, pointer, bitai.SubRecord{Version: 1, Data: []byte("native")})
 	// BitAI's native public input (rule L-38) equals the one the L2 computed.
 	pi, err := PublicInputs(v, b)
 	require.NoError(t, err)
 	require.Equal(t, out.PublicInput, pi.Hash(), "%s: public input", d.Pos)
-	muts := a.list("mut")
-	if a.str("da", "inline") == "pointer" {
-		b.DAPointer = bitai.SubRecord{Version: 1, Data: []byte("da:" + name)}
-		if !slices.Contains(muts, "withhold") {
-			s.verifier.witness.PutRecord(v.ID, b.DAPointer, out.DARecord)
-		}
-	} else {
-		b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: out.DARecord}
-	}
 	if !slices.Contains(muts, "nowitness") {
 		s.verifier.witness.PutOps(v.ID, out.DataHash, ops)
 	}

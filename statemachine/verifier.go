@@ -1,12 +1,16 @@
 package statemachine
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
 )
+
+// ErrUnknownChain is returned by NewChainView for an id that is not a chain.
+var ErrUnknownChain = errors.New("unknown chain")
 
 // BatchVerifier is SubmitBatch's proof check (rule S-25 step 13), behind an
 // interface so the prover issue can plug Groth16 in. Until then NativeVerifier
@@ -47,6 +51,39 @@ func (v *ChainView) fail(err error) error {
 		v.err = err
 	}
 	return err
+}
+
+// NewChainView returns the view of a registered chain in st for a tx at height h:
+// what a sequencer (the simulator's, a test's) reads to build the next batch with
+// aichain (Settlement.InboxTo is the first entry to consume; Entries and NextConfirm
+// give aichain.BatchInput's inbox fields).
+func NewChainView(st State, dep *bitai.Deployment, chainID bitai.ID, h uint32) (*ChainView, error) {
+	x := &execCtx{st: st, depID: dep.ID(), height: h}
+	v, r, err := x.chainView(chainID)
+	if err != nil {
+		return nil, err
+	}
+	if r != bitai.ReasonNone {
+		return nil, fmt.Errorf("chain %x: %w", chainID, ErrUnknownChain)
+	}
+	return v, nil
+}
+
+// SubmitBatchFor returns the SubmitBatch body that settles a batch aichain produced:
+// its fields as rule L-38 puts them into the public input, the DA record inline
+// (full-rollup) or, if pointer is not nil, the pointer instead, and proof as given
+// (NativeVerifier ignores it).
+func SubmitBatchFor(chainID bitai.ID, out *aichain.BatchOutput, pointer *bitai.SubRecord, proof bitai.SubRecord) *bitai.SubmitBatch {
+	b := &bitai.SubmitBatch{ChainID: chainID, Number: out.Number, PrevRoot: out.PrevRoot.Bytes(),
+		NewRoot: out.NewRoot.Bytes(), L1Height: out.L1Height, InboxTo: out.InboxTo,
+		Outcomes: aichain.EncodeOutcomes(out.Outcomes), Withdrawals: aichain.EncodeWithdrawals(out.Withdrawals),
+		L2Supply: out.L2Supply, DataHash: out.DataHash.Bytes(), Proof: proof}
+	if pointer != nil {
+		b.DAPointer = *pointer
+	} else {
+		b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: out.DARecord}
+	}
+	return b
 }
 
 // InboxLen returns the number of entries in the chain's inbox.
