@@ -29,6 +29,7 @@ func (ix *Indexer) handle(ctx context.Context, ev follow.Event) error {
 // undo record and the cursor, committed together with pebble.Sync (DESIGN §3.3).
 func (ix *Indexer) connect(ctx context.Context, ev follow.Event) error {
 	h := uint32(ev.Height)
+	ix.hook("connect-start", h)
 	p, _ := ev.Prepared.(*statemachine.PreparedBlock)
 	if p == nil || p.Height != h || p.Hash != ev.Hash {
 		ix.hook("prepare-in-handler", h)
@@ -80,7 +81,7 @@ func (ix *Indexer) connect(ctx context.Context, ev follow.Event) error {
 	// read and an undo entry per BitAI tx.
 	for i, e := range res.Events {
 		if k, ok := inclusionOf(e, h, uint32(i)); ok {
-			if err := un.Set(k, encodeInclusion(ev.Hash, e), nil); err != nil {
+			if err := un.Set(k, nil, nil); err != nil {
 				return fmt.Errorf("block %d inclusion: %w", h, err)
 			}
 		}

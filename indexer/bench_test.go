@@ -410,9 +410,25 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 		at := map[uint32]time.Time{}
 		cpuAt := map[uint32]float64{}
 		var late atomic.Int32
+		var busy, idle time.Duration // handler time and waits between handlers, payload blocks
+		var mark time.Time
 		hook := func(point string, h uint32) {
 			if point == "prepare-in-handler" && h > benchEmptyBlocks {
 				late.Add(1)
+			}
+			if h > benchEmptyBlocks {
+				switch point {
+				case "connect-start":
+					now := time.Now()
+					if !mark.IsZero() {
+						idle += now.Sub(mark)
+					}
+					mark = now
+				case "connect-after-commit":
+					now := time.Now()
+					busy += now.Sub(mark)
+					mark = now
+				}
 			}
 			if point == "connect-after-commit" && (h == 1 || h == benchEmptyBlocks || h == uint32(len(blocks))) {
 				mu.Lock()
@@ -426,6 +442,8 @@ func BenchmarkIndexerCatchUp(b *testing.B) {
 		waitFor(b, ix, tip.Hash, 30*time.Minute)
 		b.StopTimer()
 		b.Logf("payload blocks prepared in the handler instead of the prefetch stage: %d", late.Load())
+		b.Logf("block loop over the payload blocks: %s applying and committing, %s waiting for the next prepared block",
+			busy.Round(time.Millisecond), idle.Round(time.Millisecond))
 		mu.Lock()
 		c = benchRate{blocks: len(payload), bytes: payloadBytes, dur: at[uint32(len(blocks))].Sub(at[benchEmptyBlocks]),
 			cpu: cpuAt[uint32(len(blocks))] - cpuAt[benchEmptyBlocks]}

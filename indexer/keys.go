@@ -24,10 +24,11 @@ import (
 //	0x84    height u32                         events: count u32 ‖ event*      recorded
 //	0x85    height u32                         block summary (below)           recorded
 //	0x86    height u32                         state hash [32]                 recorded
-//	0x87    txid[32] ‖ height u32 ‖ event u32  inclusion (records.go)          unrecorded*
+//	0x87    txid[32] ‖ height u32 ‖ event u32  empty: an inclusion             unrecorded*
 //
-// * Inclusions are derived from the block's events record: Disconnect deletes them by
-// reading it, in the same batch that applies the undo record.
+// * An inclusion points at event number `event` of the block at `height`: the tx's
+// status, reason and position are in that events record, and Disconnect deletes the
+// inclusions by reading it, in the same batch that applies the undo record.
 //
 // Heights are Bitcoin heights, big-endian, so range scans run in height order; block
 // hashes are in internal (wire) byte order.

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -257,11 +258,7 @@ func (q *Reader) Tx(txid Hash32) (TxInfo, error) {
 		if err := kr.Done(); err != nil {
 			return TxInfo{}, fmt.Errorf("tx %s: inclusion key: %w", txid, err)
 		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return TxInfo{}, fmt.Errorf("tx %s: %w", txid, err)
-		}
-		inc, err := decodeInclusion(h, idx, v)
+		inc, err := q.inclusion(h, idx)
 		if err != nil {
 			return TxInfo{}, fmt.Errorf("tx %s: %w", txid, err)
 		}
@@ -278,6 +275,31 @@ func (q *Reader) Tx(txid Hash32) (TxInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// inclusion reads event idx of the block at height h (the events record is decoded in
+// place, not copied).
+func (q *Reader) inclusion(h, idx uint32) (Inclusion, error) {
+	inc := Inclusion{Height: h, EventIndex: idx}
+	bh, ok, err := store.Get(q.r, blockHashKey(h))
+	if err != nil || !ok || len(bh) != 32 {
+		return inc, fmt.Errorf("inclusion at %d: block hash record missing (err %v)", h, err)
+	}
+	copy(inc.BlockHash[:], bh)
+	v, closer, err := q.r.Get(eventsKey(h))
+	if err != nil {
+		return inc, fmt.Errorf("inclusion at %d: events record: %w", h, err)
+	}
+	defer closer.Close()
+	off := 4 + int(idx)*statemachine.EventLen
+	if len(v) < 4 || idx >= binary.BigEndian.Uint32(v) || len(v) < off+statemachine.EventLen {
+		return inc, fmt.Errorf("inclusion at %d: no event %d", h, idx)
+	}
+	e, err := statemachine.DecodeEvent(v[off : off+statemachine.EventLen])
+	if err != nil {
+		return inc, fmt.Errorf("inclusion at %d: %w", h, err)
+	}
+	return fillInclusion(inc, e), nil
 }
 
 // Account returns an account's balance and next nonce.

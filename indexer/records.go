@@ -184,26 +184,6 @@ type Inclusion struct {
 	ObjectID    Hash32         `json:"object_id"`
 }
 
-// encodeInclusion writes an inclusion's value; height and event index are in the key:
-//
-//	inclusion = blockHash [32] ‖ event (statemachine.Event.Encode, EventLen bytes)
-func encodeInclusion(block chainhash.Hash, e statemachine.Event) []byte {
-	return append(append(make([]byte, 0, 32+statemachine.EventLen), block[:]...), e.Encode()...)
-}
-
-func decodeInclusion(height, index uint32, b []byte) (Inclusion, error) {
-	if err := exactLen("inclusion", b, 32+statemachine.EventLen); err != nil {
-		return Inclusion{}, err
-	}
-	e, err := statemachine.DecodeEvent(b[32:])
-	if err != nil {
-		return Inclusion{}, fmt.Errorf("inclusion: %w", err)
-	}
-	inc := Inclusion{Height: height, EventIndex: index}
-	copy(inc.BlockHash[:], b[:32])
-	return fillInclusion(inc, e), nil
-}
-
 func fillInclusion(inc Inclusion, e statemachine.Event) Inclusion {
 	inc.BitcoinTxID = chainhash.Hash(e.BitcoinTxID)
 	inc.TxIndex, inc.Input, inc.PayloadPos = e.TxIndex, e.Input, e.Index

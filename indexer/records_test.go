@@ -36,8 +36,6 @@ func TestRecordCodecs(t *testing.T) {
 		{"summary", sum.encode(), func(b []byte) (any, error) { return decodeSummary(9, b) }, sum},
 		{"events", encodeEvents([]statemachine.Event{ev, ev}), func(b []byte) (any, error) { return decodeEvents(b) },
 			[]statemachine.Event{ev, ev}},
-		{"inclusion", encodeInclusion(chainhash.Hash{4}, ev), func(b []byte) (any, error) { return decodeInclusion(9, 1, b) },
-			fillInclusion(Inclusion{Height: 9, EventIndex: 1, BlockHash: chainhash.Hash{4}}, ev)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
