@@ -5,7 +5,11 @@ package bitai
 const (
 	// ProtocolVersion is hashed into every deploymentID, so datadirs and
 	// transactions of an older protocol are refused rather than misread.
-	ProtocolVersion uint8 = 1
+	// Version 2 (issue 6): SubmitBatch and Exit settle instead of failing
+	// "unsupported", ChainMessage ops are checked on arrival, ChainRegister
+	// stores the genesis root and needs a valid treasury and the longer reveal
+	// window (rules S-16, S-23 to S-26, T-16).
+	ProtocolVersion uint8 = 2
 
 	// MaxPayloadBytes caps a decoded payload (after brotli) and a reassembled chunk set.
 	MaxPayloadBytes = 4 << 20

@@ -89,7 +89,7 @@ func TestDeploymentID(t *testing.T) {
 		}
 		ah := refTaggedHash("BitAI/alloc", alloc)
 		m := uint32(d.Network.Net)
-		pre := []byte{1, byte(m), byte(m >> 8), byte(m >> 16), byte(m >> 24)}
+		pre := []byte{2, byte(m), byte(m >> 8), byte(m >> 16), byte(m >> 24)} // ProtocolVersion 2
 		pre = binary.BigEndian.AppendUint32(pre, d.ActivationHeight)
 		want := refTaggedHash("BitAI/deployment", pre, ah[:])
 		require.Equal(t, want, d.ID(), name)
@@ -101,11 +101,11 @@ func TestDeploymentID(t *testing.T) {
 	ah, err := AllocHash(d.Allocations)
 	require.NoError(t, err)
 	require.Equal(t, refTaggedHash("BitAI/deployment",
-		[]byte{1, 0xfa, 0xbf, 0xb5, 0xda, 0, 0, 0, 1}, ah[:]), d.ID())
+		[]byte{2, 0xfa, 0xbf, 0xb5, 0xda, 0, 0, 0, 1}, ah[:]), d.ID()) // ProtocolVersion 2
 
 	// Every input of the id matters.
 	for _, mutate := range []func(d *Deployment){
-		func(d *Deployment) { d.ProtocolVersion = 2 },
+		func(d *Deployment) { d.ProtocolVersion = 3 },
 		func(d *Deployment) { d.ActivationHeight++ },
 		func(d *Deployment) { d.Allocations[0].Amount-- },
 		func(d *Deployment) { d.Network = SimNet },

@@ -96,7 +96,7 @@ func TestInspectBadInput(t *testing.T) {
 		{name: "empty stdin", args: []string{"inspect", "tx", "-"}, stdin: "  \n", code: 1, want: "no transaction hex"},
 		{name: "not hex", args: []string{"inspect", "tx", "zz"}, code: 1, want: "transaction hex"},
 		{name: "odd hex", args: []string{"inspect", "tx", "abc"}, code: 1, want: "transaction hex"},
-		{name: "truncated tx", args: []string{"inspect", "tx", goodHex[:len(goodHex)/2]}, code: 1, want: "decoding transaction"},
+		{name: "truncated tx", args: []string{"inspect", "tx", goodHex[:len(goodHex)/4*2]}, code: 1, want: "decoding transaction"},
 		{name: "trailing bytes", args: []string{"inspect", "tx", goodHex + "00"}, code: 1, want: "1 bytes after the transaction"},
 		{name: "unknown network", args: []string{"inspect", "tx", goodHex, "--network", "litecoin"}, code: 2, want: "litecoin"},
 		{name: "unknown flag", args: []string{"inspect", "tx", goodHex, "--bogus"}, code: 2, want: "unknown flag"},
