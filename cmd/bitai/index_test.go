@@ -146,13 +146,30 @@ func (c *indexCLI) stop(t *testing.T) (int, string) {
 	return c.wait(t, 30*time.Second)
 }
 
+// stateCLI runs a (short) command line in-process and returns exit code, stdout and
+// stderr.
+func stateCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	code := 0
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		code = exitCode(err)
+		errOut.WriteString("bitai: " + err.Error() + "\n")
+	}
+	return code, out.String(), errOut.String()
+}
+
 // waitStateHeight polls `bitai state hash tip --json` until the index reaches h.
 func waitStateHeight(t *testing.T, datadir string, h uint32) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last string
 	for time.Now().Before(deadline) {
-		code, out, stderr := runCLI(t, "", "state", "hash", "tip", "--json", "--datadir", datadir)
+		code, out, stderr := stateCLI(t, "state", "hash", "tip", "--json", "--datadir", datadir)
 		last = out + stderr
 		if code == 0 {
 			var info struct {
@@ -191,12 +208,12 @@ func TestIndexCommandCore(t *testing.T) {
 	coreMine(t, core, false)
 	waitStateHeight(t, datadir, 6)
 
-	code, hashOut, stderr := runCLI(t, "", append(common, "state", "hash", "3")...)
+	code, hashOut, stderr := stateCLI(t, append(common, "state", "hash", "3")...)
 	require.Equal(t, 0, code, stderr)
-	code, dumpSock, stderr := runCLI(t, "", append(common, "state", "dump")...)
+	code, dumpSock, stderr := stateCLI(t, append(common, "state", "dump")...)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, dumpSock, "# height 6 ")
-	code, acct, stderr := runCLI(t, "", append(common, "state", "account", hex.EncodeToString(bob[:]))...)
+	code, acct, stderr := stateCLI(t, append(common, "state", "account", hex.EncodeToString(bob[:]))...)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, acct, `"balance": 4252`, "4242 transferred plus the fee: bob inscribed the payload")
 
@@ -212,13 +229,13 @@ func TestIndexCommandCore(t *testing.T) {
 	core.mu.Unlock()
 
 	// Stopped: the database directly, same answers.
-	code, hashDB, stderr := runCLI(t, "", append(common, "state", "hash", "3")...)
+	code, hashDB, stderr := stateCLI(t, append(common, "state", "hash", "3")...)
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, hashOut, hashDB)
-	code, dumpDB, stderr := runCLI(t, "", append(common, "state", "dump")...)
+	code, dumpDB, stderr := stateCLI(t, append(common, "state", "dump")...)
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, dumpSock, dumpDB)
-	code, _, stderr = runCLI(t, "", append(common, "state", "hash", "99")...)
+	code, _, stderr = stateCLI(t, append(common, "state", "hash", "99")...)
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "not found")
 	require.Contains(t, stderr, "heights 1 to 6")
