@@ -174,8 +174,12 @@ func (ix *Indexer) Start(ctx context.Context) error {
 		ix.mu.Lock()
 		ix.runErr = err
 		ix.mu.Unlock()
+		st := *ix.status.Load()
+		st.Running = false
+		ix.status.Store(&st)
 		if err != nil {
-			ix.log.Error("indexer stopped", "err", err)
+			// Refusals of the node or datadir end here too: Warn, not Error (STYLE §7).
+			ix.log.Warn("indexer stopped", "err", err)
 		}
 	}()
 	return nil
@@ -216,9 +220,6 @@ func (ix *Indexer) Stop(ctx context.Context) error {
 	ix.mu.Lock()
 	errs = append(errs, ix.runErr)
 	ix.mu.Unlock()
-	st := *ix.status.Load()
-	st.Running = false
-	ix.status.Store(&st)
 	if ix.cfg.Progress != nil {
 		ix.cfg.Progress.Close()
 	}
