@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	simRuns   = flag.Int("simruns", 0, "random simulation runs (0: a fast subset)")
+	simSeed   = flag.Uint64("simseed", 1, "first seed of the random runs")
+	simSave   = flag.String("simsave", "testdata/scenarios", "where shrunk failing runs are saved as scenarios")
+	simShrink = flag.Int("simshrink", 150, "replay budget for shrinking a failing run")
+)
+
+// TestSimRandom runs seeded random runs (a fast subset by default, -simruns=N
+// for N) and checks every invariant after every block. A violation is shrunk to
+// a minimal trace, saved as a regression scenario, and fails the test.
+func TestSimRandom(t *testing.T) {
+	vk := loadVK(t)
+	n := *simRuns
+	if n == 0 {
+		n = 4
+		if testing.Short() {
+			n = 1
+		}
+	}
+	start := time.Now()
+	var total Stats
+	fails := 0
+	for i := range n {
+		seed := *simSeed + uint64(i)
+		res, err := RandomRun(vk, seed, RandomOptions{})
+		require.NoError(t, err, "seed %d", seed)
+		total.Add(res.Stats)
+		if res.Violation == nil {
+			continue
+		}
+		fails++
+		t.Errorf("seed %d: %v", seed, res.Violation)
+		path := filepath.Join(*simSave, fmt.Sprintf("regress_%s_%d", res.Violation.Invariant, seed))
+		if err := saveShrunk(vk, res, path); err != nil {
+			t.Errorf("seed %d: %v", seed, err)
+		} else {
+			t.Logf("seed %d: shrunk trace saved as %s", seed, path)
+		}
+	}
+	t.Logf("runs=%d blocks=%d batches=%d invariant-checks=%d failures=%d in %s", n, total.Blocks, total.Batches,
+		total.Checks, fails, time.Since(start).Round(time.Millisecond))
+	t.Logf("answered=%d refunded=%d expired=%d slashed=%d forced=%d reclaimed=%d exited=%d reorgs=%d failed-txs=%d",
+		total.Answered, total.Refunded, total.Expired, total.Slashed, total.Forced, total.Reclaimed, total.Exited,
+		total.Reorgs, total.Failed)
+}
+
+// saveShrunk shrinks a failing run and writes it as a scenario.
+func saveShrunk(vk []byte, res *RunResult, path string) error {
+	trace := Shrink(vk, res.Trace, res.Violation.Invariant, *simShrink)
+	steps, v, err := Replay(vk, trace)
+	if err != nil {
+		return err
+	}
+	header := fmt.Sprintf("Regression: random run seed %d, shrunk from %d to %d actions.\n%v",
+		res.Seed, len(res.Trace), len(trace), res.Violation)
+	return WriteScenario(path, header, steps, v)
+}
