@@ -118,6 +118,12 @@ func (w *World) inboxEntries(id bitai.ID, from, to uint64) ([]aichain.InboxEntry
 	return out, nil
 }
 
+// piBytes is the simulator's "proof": the public input its prover computed.
+func piBytes(o *aichain.BatchOutput) []byte {
+	b := o.PublicInput.Bytes()
+	return b[:]
+}
+
 // requestEntry is the L2's view of a BitAI request record (rule Z-11).
 func requestEntry(id bitai.ID, q *statemachine.Request) *zkhash.RequestEntry {
 	return &zkhash.RequestEntry{ID: id, Requester: q.Requester, EternalID: q.EternalID, ModelID: q.ModelID,
@@ -270,7 +276,7 @@ func (w *World) submitBody(ci *ChainInfo, b *Batch, plan BatchPlan) *bitai.Submi
 		NewRoot: o.NewRoot.Bytes(), L1Height: o.L1Height, InboxTo: o.InboxTo,
 		Outcomes: aichain.EncodeOutcomes(o.Outcomes), Withdrawals: aichain.EncodeWithdrawals(o.Withdrawals),
 		L2Supply: o.L2Supply, DataHash: o.DataHash.Bytes(),
-		Proof: bitai.SubRecord{Version: 1, Data: []byte("native")}}
+		Proof: bitai.SubRecord{Version: 1, Data: piBytes(o)}}
 	if ci.Inline {
 		if !plan.NoData {
 			sb.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: o.DARecord}

@@ -137,6 +137,9 @@ func (w *World) settled(b *Block, t *Tx, body *bitai.SubmitBatch) error {
 	}
 	w.checkSlashes(b, ci, t.Batch)
 	w.checkAssignments(b, ci, t.Batch)
+	if err := w.checkUnlocks(b, ci, t.Batch, body.InboxTo); err != nil {
+		return err
+	}
 	// The verifier derived the settled state from BitAI's own inbox entries; after
 	// a reorg re-mined the batch they may differ from those it was built on
 	// (other confirm block hashes) with the same roots and lists.

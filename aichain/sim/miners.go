@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
@@ -150,6 +151,52 @@ func (w *World) checkAssignments(b *Block, ci *ChainInfo, bt *Batch) {
 			}
 		}
 	}
+}
+
+// checkUnlocks: stake unlocked by this batch must not be slashable any more
+// (rule L-25): no request that can still settle (deadline ≥ the batch's
+// l1Height), open or waiting in the inbox, holds the account in a slot. Otherwise a miner could take back stake a later resolve
+// would slash (and keep what the rules give the treasury).
+func (w *World) checkUnlocks(b *Block, ci *ChainInfo, bt *Batch, inboxTo uint64) error {
+	var unlocked []uint32
+	for _, rec := range bt.Out.Records {
+		if rec.Kind == aichain.OpUnlock && rec.Reason == aichain.ReasonOK && rec.Source != aichain.SourceBatch {
+			unlocked = append(unlocked, rec.Account)
+		}
+	}
+	if len(unlocked) == 0 {
+		return nil
+	}
+	holds := func(ms [aichain.Assignees]uint32, what string, id bitai.ID) {
+		for _, m := range ms {
+			if slices.Contains(unlocked, m) {
+				w.violate(b, InvNoTheft, fmt.Sprintf("account %d unlocked its stake while %s request %x can slash it",
+					m, what, id[:4]))
+			}
+		}
+	}
+	for _, r := range bt.Post.OpenRequests() {
+		if r.Deadline < bt.Out.L1Height {
+			continue // closes at its deadline without slashing (rule L-31)
+		}
+		holds([aichain.Assignees]uint32{r.Slots[0].Miner, r.Slots[1].Miner, r.Slots[2].Miner}, "open", r.ID)
+	}
+	n, err := statemachine.InboxLen(w.state(), ci.ID)
+	if err != nil {
+		return err
+	}
+	es, err := w.inboxEntries(ci.ID, inboxTo, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if q := e.Request; q != nil && q.Deadline >= bt.Out.L1Height {
+			if ms, ok := bt.Post.Assignment(q.ConfirmHeight, q.ConfirmBlockHash, q.ID); ok {
+				holds(ms, "waiting", q.ID)
+			}
+		}
+	}
+	return nil
 }
 
 // committedInTime: the slot holds the honest commitment, this batch commits it, or

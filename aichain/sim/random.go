@@ -303,6 +303,9 @@ func (g *gen) drain() error {
 	for r.W.Tip() < limit && !(g.settledAll() && role != "silent") {
 		acts := g.edgeReclaims(true)
 		acts = append(acts, g.exits()...)
+		if g.chance(30) {
+			acts = append(acts, g.minerMove())
+		}
 		for _, a := range acts {
 			if err := g.exec(a); err != nil {
 				return err

@@ -34,6 +34,7 @@ type Runner struct {
 	progress  map[string]*minerProgress
 	lastLabel string // the auto-label the current action took
 	seeds     map[string]fr.Element
+	aliases   map[string]string
 	open      []labelled // openInfos' cache
 	openKey   string
 }
@@ -42,7 +43,7 @@ type Runner struct {
 func NewRunner(vk []byte, seed uint64) *Runner {
 	return &Runner{VK: vk, Roles: map[string]string{}, labels: map[string]int{},
 		rng: rand.New(rand.NewPCG(seed, 0x51d)), sentOps: map[string]aichain.Op{},
-		progress: map[string]*minerProgress{}, seeds: map[string]fr.Element{}}
+		progress: map[string]*minerProgress{}, seeds: map[string]fr.Element{}, aliases: map[string]string{}}
 }
 
 // Close releases the world.
@@ -59,9 +60,12 @@ func (r *Runner) Exec(a Action) (string, error) {
 	if r.W == nil && a.Cmd != "setup" {
 		return "", fmt.Errorf("sim: %s before setup", a.Cmd)
 	}
+	a = r.resolveAliases(a)
 	var out []string
 	var err error
 	switch a.Cmd {
+	case "alias":
+		out, err = r.alias(a)
 	case "setup":
 		out, err = r.setup(a)
 	case "role":
@@ -249,6 +253,46 @@ func (r *Runner) reorg(a Action) ([]string, error) {
 		return nil, err
 	}
 	return []string{fmt.Sprintf("reorg: tip back to %d, %d txs pending", r.W.Tip(), len(r.W.mempool))}, nil
+}
+
+// alias binds @a, @b, @c to the miners of a request's slots 0, 1, 2 as its
+// miners learn them (client rule C-1): alias req=L. Scenarios name miners by
+// their role in a request, so they survive a change of seed.
+func (r *Runner) alias(a Action) ([]string, error) {
+	info, ok := r.request(a.Get("req"))
+	if !ok || !info.Drawn {
+		return nil, fmt.Errorf("sim: alias: request %q not drawn", a.Get("req"))
+	}
+	s := r.W.settledL2(info.Chain)
+	var out []string
+	for j, m := range info.Miner {
+		name := r.accountName(s, m)
+		r.aliases["@"+string(rune('a'+j))] = name
+		out = append(out, fmt.Sprintf("@%c=%s", 'a'+j, name))
+	}
+	return []string{"alias " + strings.Join(out, " ")}, nil
+}
+
+// resolveAliases replaces @x keys and values (and comma-separated parts).
+func (r *Runner) resolveAliases(a Action) Action {
+	sub := func(s string) string {
+		parts := strings.Split(s, ",")
+		for i, p := range parts {
+			if v, ok := r.aliases[p]; ok {
+				parts[i] = v
+			} else if strings.HasPrefix(p, "censor:@") {
+				if v, ok := r.aliases[p[len("censor:"):]]; ok {
+					parts[i] = "censor:" + v
+				}
+			}
+		}
+		return strings.Join(parts, ",")
+	}
+	out := Action{Cmd: a.Cmd, Args: make([]Arg, len(a.Args))}
+	for i, x := range a.Args {
+		out.Args[i] = Arg{Key: sub(x.Key), Val: sub(x.Val)}
+	}
+	return out
 }
 
 // corrupt simulates a state-machine bug for the harness's own tests: it credits

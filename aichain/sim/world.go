@@ -166,7 +166,8 @@ func New(cfg Config) (*World, error) {
 	w.wit = statemachine.NewWitnessStore()
 	w.nv = statemachine.NewNativeVerifier(statemachine.NativeVerifierConfig{Witnesses: w.wit, Keep: 16,
 		Shapes: map[bitai.ID]aichain.Shape{TestCircuit: cfg.Shape}})
-	m, err := statemachine.New(statemachine.Config{Deployment: dep, Logger: log, Workers: 1, BatchVerifier: w.nv})
+	m, err := statemachine.New(statemachine.Config{Deployment: dep, Logger: log, Workers: 1,
+		BatchVerifier: strict{w.nv}})
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
@@ -453,6 +454,21 @@ func (v *Violation) Error() string {
 
 func (v *Violation) Unwrap() error { return errViolation }
 
+// strict binds a proof to the public input its prover saw, as a SNARK does: the
+// simulator's proof bytes are the public input it computed, which must equal the
+// one BitAI recomputes; then NativeVerifier replays the transition. (Without the
+// first check a batch would settle whenever a replay against BitAI's view gives
+// the same roots, e.g. after an inscriber put an entry before it in its block.)
+type strict struct{ *statemachine.NativeVerifier }
+
+func (s strict) VerifyBatch(v *statemachine.ChainView, b *bitai.SubmitBatch, pi *aichain.PublicInputs) error {
+	want := pi.Hash()
+	if wb := want.Bytes(); b.Proof.Version != 1 || string(b.Proof.Data) != string(wb[:]) {
+		return fmt.Errorf("sim: proof for another public input")
+	}
+	return s.NativeVerifier.VerifyBatch(v, b, pi)
+}
+
 // oracle is the no-brick check's proof check: it accepts exactly the public
 // inputs of the batches the simulator built by running aichain's native
 // transition on the settled state (what NativeVerifier would recompute), so the
@@ -466,6 +482,9 @@ func (o *oracle) Shape(bitai.ID) (aichain.Shape, bool) { return o.shape, true }
 
 func (o *oracle) VerifyBatch(_ *statemachine.ChainView, b *bitai.SubmitBatch, pi *aichain.PublicInputs) error {
 	want := pi.Hash()
+	if wb := want.Bytes(); b.Proof.Version != 1 || string(b.Proof.Data) != string(wb[:]) {
+		return fmt.Errorf("sim: proof for another public input")
+	}
 	for _, t := range o.batches {
 		if t.Batch != nil && t.Batch.Out.PublicInput.Equal(&want) {
 			return nil
