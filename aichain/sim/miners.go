@@ -90,7 +90,11 @@ func (w *World) checkSlashes(b *Block, ci *ChainInfo, bt *Batch) {
 		}
 		r, ok := findRequest(pre, rec.RequestID)
 		if !ok {
-			continue // created and closed within this batch: no commit can be in time
+			// Placed and closed within this batch (a long inbox backlog): its slots
+			// are the draw its miners computed at confirmation (C-1).
+			if r, ok = w.placedRequest(ci, rec.RequestID); !ok {
+				continue
+			}
 		}
 		j, ok := slotOf(&r, rec.Account)
 		if !ok {
@@ -129,24 +133,17 @@ func (w *World) checkAssignments(b *Block, ci *ChainInfo, bt *Batch) {
 		if !ok {
 			continue // placed and closed in the same batch
 		}
-		q, ok, err := statemachine.GetRequest(w.state(), rec.RequestID)
-		if err != nil || !ok {
+		want, ok := w.placedRequest(ci, rec.RequestID)
+		if !ok {
+			w.violate(b, InvHonestMiner, fmt.Sprintf("request %x placed, but its miners saw no draw at confirmation",
+				rec.RequestID[:4]))
 			continue
 		}
-		at := int(q.ConfirmHeight) - int(w.cfg.ActivationHeight)
-		if at < 0 || at >= len(w.blocks) {
-			continue
-		}
-		seen := w.blocks[at].settled[ci.ID]
-		if seen == nil {
-			seen = ci.genesis
-		}
-		want, _ := seen.Assignment(q.ConfirmHeight, q.ConfirmBlockHash, rec.RequestID)
-		for j := range want {
-			if placed.Slots[j].Miner != want[j] {
+		for j := range want.Slots {
+			if placed.Slots[j].Miner != want.Slots[j].Miner {
 				w.violate(b, InvHonestMiner, fmt.Sprintf("request %x drew %d,%d,%d; its miners saw %d,%d,%d at confirmation",
 					rec.RequestID[:4], placed.Slots[0].Miner, placed.Slots[1].Miner, placed.Slots[2].Miner,
-					want[0], want[1], want[2]))
+					want.Slots[0].Miner, want.Slots[1].Miner, want.Slots[2].Miner))
 				break
 			}
 		}
@@ -197,6 +194,33 @@ func (w *World) checkUnlocks(b *Block, ci *ChainInfo, bt *Batch, inboxTo uint64)
 		}
 	}
 	return nil
+}
+
+// placedRequest is a request as the L2 places it, before any commit: its slots
+// are the draw from the settled state at its confirm block.
+func (w *World) placedRequest(ci *ChainInfo, id bitai.ID) (aichain.Request, bool) {
+	q, ok, err := statemachine.GetRequest(w.state(), id)
+	if err != nil || !ok {
+		return aichain.Request{}, false
+	}
+	at := int(q.ConfirmHeight) - int(w.cfg.ActivationHeight)
+	if at < 0 || at >= len(w.blocks) {
+		return aichain.Request{}, false
+	}
+	seen := w.blocks[at].settled[ci.ID]
+	if seen == nil {
+		seen = ci.genesis
+	}
+	ms, ok := seen.Assignment(q.ConfirmHeight, q.ConfirmBlockHash, id)
+	if !ok {
+		return aichain.Request{}, false
+	}
+	r := aichain.Request{ID: id, InboxIndex: q.InboxIndex, ChainFee: q.ChainFee, ConfirmHeight: q.ConfirmHeight,
+		Deadline: q.Deadline, First: aichain.NoCommitter}
+	for j, m := range ms {
+		r.Slots[j].Miner = m
+	}
+	return r, true
 }
 
 // committedInTime: the slot holds the honest commitment, this batch commits it, or

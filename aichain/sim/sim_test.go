@@ -3,6 +3,7 @@ package sim
 import (
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,6 +38,10 @@ func TestSimRandom(t *testing.T) {
 		res, err := RandomRun(vk, seed, RandomOptions{})
 		require.NoError(t, err, "seed %d", seed)
 		total.Add(res.Stats)
+		if n >= 1000 && (i+1)%250 == 0 {
+			fmt.Fprintf(os.Stderr, "progress: %d/%d runs, %d blocks, %d failures, %s\n", i+1, n, total.Blocks, fails,
+				time.Since(start).Round(time.Second))
+		}
 		if res.Violation == nil {
 			continue
 		}
