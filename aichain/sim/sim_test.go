@@ -25,7 +25,7 @@ func TestSimRandom(t *testing.T) {
 	vk := loadVK(t)
 	n := *simRuns
 	if n == 0 {
-		n = 4
+		n = 10
 		if testing.Short() {
 			n = 1
 		}
