@@ -14,7 +14,7 @@ const (
 const ChainParamsVersion uint8 = 1
 
 // ChainParamsLen is the length of the v1 params record's data (rule T-14).
-const ChainParamsLen = 5*4 + 8 + 8 + 4 + 4 + 2 + 32 + 32 + 8
+const ChainParamsLen = 5*4 + 8 + 8 + 4 + 4 + 2 + 32 + 32 + 8 + 1
 
 // MinWindow is the least number of blocks each commit/reveal window must leave open
 // beyond ForceDelay (DESIGN §5).
@@ -42,6 +42,12 @@ type ChainParams struct {
 	InferenceProfile [32]byte // hash of the deterministic inference profile
 	Treasury         [32]byte // L2 account (BabyJubJub key) receiving remainders and slashes
 	RequestFee       uint64   // the chain's fee per request, escrowed by Infer
+	// FullRollup registers the chain as full rollup: every batch carries its DA
+	// record and the outputs of its reveals inline (data v2), and every reveal
+	// carries its output (docs/aichain-protocol.md L-41, finding O-1). It is a
+	// registered property, not a per-batch choice, so a sequencer cannot switch a
+	// batch to a pointer and skip the outputs.
+	FullRollup bool
 }
 
 // DefaultChainParams returns DESIGN §5's defaults as amended by rule L-7
@@ -70,7 +76,9 @@ func DefaultChainParams() ChainParams {
 //	params v1 = requestTTL u32 ‖ commitTimeout u32 ‖ revealTimeout u32 ‖ epochBlocks u32 ‖
 //	            forceDelay u32 ‖ minStake u64 ‖ slash u64 ‖ unstakeDelay u32 ‖
 //	            rejoinDelay u32 ‖ feeSplitBps u16 ‖ inferenceProfile [32] ‖ treasury [32] ‖
-//	            requestFee u64                                   (118 bytes, big-endian)
+//	            requestFee u64 ‖ fullRollup u8                  (119 bytes, big-endian)
+//
+// fullRollup is 0 or 1 (rule T-15).
 //
 // ChainParams.Record writes it; ChainParamsFromRecord reads it.
 
@@ -89,12 +97,18 @@ func (p ChainParams) Record() SubRecord {
 	b = append(b, p.InferenceProfile[:]...)
 	b = append(b, p.Treasury[:]...)
 	b = binary.BigEndian.AppendUint64(b, p.RequestFee)
+	if p.FullRollup {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
 	return SubRecord{Version: ChainParamsVersion, Data: b}
 }
 
 // ChainParamsFromRecord decodes a params sub-record (rule T-15): the version must be
-// 1 (else ErrUnsupportedVersion, an execution failure of ChainRegister) and the
-// data exactly ChainParamsLen bytes.
+// 1 (else ErrUnsupportedVersion, an execution failure of ChainRegister), the
+// data exactly ChainParamsLen bytes and the fullRollup byte 0 or 1 (else
+// ErrNonCanonical).
 func ChainParamsFromRecord(s SubRecord) (ChainParams, error) {
 	var p ChainParams
 	if s.Version != ChainParamsVersion {
@@ -115,6 +129,7 @@ func ChainParamsFromRecord(s SubRecord) (ChainParams, error) {
 	p.InferenceProfile = r.bytes32("params.inferenceProfile")
 	p.Treasury = r.bytes32("params.treasury")
 	p.RequestFee = r.u64("params.requestFee")
+	p.FullRollup = r.boolean("params.fullRollup")
 	if err := r.finish("params"); err != nil {
 		return ChainParams{}, err
 	}

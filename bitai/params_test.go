@@ -12,14 +12,15 @@ func TestChainParamsRecord(t *testing.T) {
 		EpochBlocks: 0x04040404, ForceDelay: 0x05050505, MinStake: 0x0606060606060606,
 		Slash: 0x0707070707070707, UnstakeDelay: 0x08080808, RejoinDelay: 0x09090909,
 		FeeSplitBps: 0x0a0a, InferenceProfile: testKey(0x0b), Treasury: testKey(0x0c),
-		RequestFee: 0x0d0d0d0d0d0d0d0d}
+		RequestFee: 0x0d0d0d0d0d0d0d0d, FullRollup: true}
 	rec := p.Record()
 	require.Equal(t, uint8(1), rec.Version)
 	require.Len(t, rec.Data, ChainParamsLen)
-	require.Equal(t, 118, ChainParamsLen)
+	require.Equal(t, 119, ChainParamsLen)
 	// Each field's bytes sit where rule T-14 puts them, in field order and width.
 	widths := []int{4, 4, 4, 4, 4, 8, 8, 4, 4, 2, 32, 32, 8}
 	off := 0
+	require.Equal(t, byte(1), rec.Data[ChainParamsLen-1], "fullRollup is the last byte")
 	for i, w := range widths {
 		for j := range w {
 			require.Equal(t, byte(i+1), rec.Data[off+j], "field %d byte %d", i, j)
@@ -41,6 +42,17 @@ func TestChainParamsFromRecordErrors(t *testing.T) {
 	}
 	_, err = ChainParamsFromRecord(SubRecord{Version: 1, Data: append(good.Data, 0)})
 	require.ErrorIs(t, err, ErrTrailingBytes)
+	for _, v := range []byte{0, 1, 2, 0xff} {
+		d := append([]byte(nil), good.Data...)
+		d[ChainParamsLen-1] = v
+		p, err := ChainParamsFromRecord(SubRecord{Version: 1, Data: d})
+		if v > 1 {
+			require.ErrorIs(t, err, ErrNonCanonical, "fullRollup %d", v)
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, v == 1, p.FullRollup)
+	}
 }
 
 func TestChainParamsValidate(t *testing.T) {

@@ -37,7 +37,8 @@ const (
 	ReasonMaxFeeExceeded bitai.Reason = 161
 	// ReasonUnknownCircuit: the circuit id is not active in the deployment at this height.
 	ReasonUnknownCircuit bitai.Reason = 162
-	// ReasonParamsMalformed: params v1 data of the wrong length (rule T-15).
+	// ReasonParamsMalformed: params v1 data of the wrong length or a fullRollup byte
+	// other than 0 or 1 (rule T-15).
 	ReasonParamsMalformed bitai.Reason = 163
 	// ReasonParamsOutOfBounds: params break rule T-16 or T-17.
 	ReasonParamsOutOfBounds bitai.Reason = 164
