@@ -95,19 +95,25 @@ func InboxClock(l1Height, nextConfirm uint32) uint32 {
 // BatchOutput is what a batch produces: the SubmitBatch fields and the public
 // input (rules L-31 to L-38).
 type BatchOutput struct {
-	Number          uint64
-	PrevRoot        fr.Element
-	NewRoot         fr.Element
-	L1Height        uint32
-	InboxClock      uint32
-	InboxFrom       uint64
-	InboxTo         uint64
-	InboxAccFrom    fr.Element
-	InboxAccTo      fr.Element
-	Outcomes        []Outcome
-	Withdrawals     []Withdrawal
-	L2Supply        uint64
-	DARecord        []byte // the canonical DA record (rule L-37)
+	Number       uint64
+	PrevRoot     fr.Element
+	NewRoot      fr.Element
+	L1Height     uint32
+	InboxClock   uint32
+	InboxFrom    uint64
+	InboxTo      uint64
+	InboxAccFrom fr.Element
+	InboxAccTo   fr.Element
+	Outcomes     []Outcome
+	Withdrawals  []Withdrawal
+	L2Supply     uint64
+	DARecord     []byte // the canonical DA record (rule L-37)
+	// Outputs are the outputs of the batch's sequencer Reveal ops, in op order,
+	// on a full-rollup chain (rule L-41); nil otherwise.
+	Outputs [][]byte
+	// Inline is SubmitBatch.data for the batch: data v2 (the DA record and
+	// Outputs, rule L-41) on a full-rollup chain, else the DA record as v1.
+	Inline          bitai.SubRecord
 	DataHash        fr.Element
 	OutcomesHash    fr.Element
 	WithdrawalsHash fr.Element
@@ -124,6 +130,7 @@ type batchCtx struct {
 	credits     map[uint32]uint64 // pending credits, applied at the batch's end (rule L-28)
 	records     []Record
 	verify      bool // check sequencer signatures (false for Replay)
+	outputs     bool // the op being applied must carry its output (rule L-41)
 }
 
 // ApplyBatch applies one batch (rule L-10 and the rules it lists) and returns its
@@ -167,6 +174,11 @@ func (c *Chain) apply(in *BatchInput, verify bool) (*BatchOutput, error) {
 	out.DARecord = EncodeDARecord(&DARecord{Number: in.Number, L1Height: in.L1Height,
 		InboxFrom: out.InboxFrom, InboxTo: out.InboxTo, Ops: in.Ops})
 	out.DataHash = dataHash(in.Number, in.L1Height, out.InboxFrom, out.InboxTo, in.Ops)
+	out.Inline = bitai.SubRecord{Version: DAVersion, Data: out.DARecord}
+	if c.cfg.Params.FullRollup {
+		out.Outputs = revealOutputs(in.Ops)
+		out.Inline = bitai.SubRecord{Version: DataV2, Data: EncodeBatchData(out.DARecord, out.Outputs)}
+	}
 	out.PublicInput = c.publicInputs(out).Hash()
 	return out, nil
 }
@@ -263,6 +275,8 @@ func (b *batchCtx) sequencer(o *Op) Record {
 	if o.Kind == OpCommit {
 		tau = b.l1
 	}
+	// Replay's DA ops carry no outputs; BitAI checked them against data v2.
+	b.outputs = b.c.cfg.Params.FullRollup && b.verify
 	rec.Reason = b.exec(o, tau)
 	return rec
 }

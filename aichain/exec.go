@@ -25,6 +25,7 @@ func (b *batchCtx) inbox(e *InboxEntry) Record {
 			return rec
 		}
 		rec.Kind, rec.RequestID, rec.Account = o.Kind, o.RequestID, o.Account
+		b.outputs = b.c.cfg.Params.FullRollup // BitAI checked it on arrival (rule L-41)
 		rec.Reason = b.exec(&o, e.Message.ConfirmHeight)
 	}
 	return rec

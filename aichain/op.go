@@ -3,6 +3,7 @@ package aichain
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/zkhash"
@@ -107,7 +108,18 @@ type Op struct {
 	Salt        fr.Element // Reveal
 	Signer      [32]byte   // signed kinds: compressed BabyJubJub key
 	Sig         [64]byte   // signed kinds: EdDSA signature (rule L-35)
+	// HasOutput marks a Reveal carrying its inference output (rule L-41): the
+	// only valid form on a full-rollup chain. Output is that output (≤
+	// MaxOutputLen bytes, possibly empty); neither is in the DA form or hashed.
+	HasOutput bool
+	Output    []byte
 }
+
+// MaxOutputLen caps a revealed output (rule L-41): the largest output with which
+// a forced reveal still fits the l2Op cap (bitai.MaxL2OpLen = kind u8 ‖ Reveal
+// body ‖ len u32 ‖ output). A chain's inference profile must cap outputs to it,
+// so an honest miner can always force its reveal.
+const MaxOutputLen = bitai.MaxL2OpLen - 1 - (2 + 32 + 1 + 32 + 32) - 4
 
 // The v1 op encoding (rule L-34), the data of an l2Op sub-record with version 1;
 // integers big-endian, field elements 32-byte big-endian and canonical (< r),
@@ -122,7 +134,11 @@ type Op struct {
 //	Reveal   = requestSlot u16 ‖ requestID [32] ‖ slot u8 ‖ digest [32] ‖ salt [32]
 //	Resolve  = requestSlot u16 ‖ requestID [32]
 //
-// AppendBody writes kind ‖ body (the DA form, rule L-37); Encode adds the trailer.
+// A Reveal with its output (rule L-41) appends `len u32 ‖ output` (len ≤
+// MaxOutputLen) after the body.
+//
+// AppendBody writes kind ‖ body (the DA form, rule L-37); Encode adds the trailer
+// (or a Reveal's output).
 
 // AppendBody appends kind ‖ body to b.
 func (o *Op) AppendBody(b []byte) []byte {
@@ -159,6 +175,9 @@ func (o *Op) Encode() []byte {
 	if o.Kind.Signed() {
 		b = append(append(b, o.Signer[:]...), o.Sig[:]...)
 	}
+	if o.Kind == OpReveal && o.HasOutput {
+		b = append(binary.BigEndian.AppendUint32(b, uint32(len(o.Output))), o.Output...)
+	}
 	return b
 }
 
@@ -191,6 +210,14 @@ func DecodeOp(b []byte) (Op, error) {
 	want := 1 + bodyLen[o.Kind]
 	if o.Kind.Signed() {
 		want += sigTrailer
+	}
+	if o.Kind == OpReveal && len(b) > want {
+		out, err := decodeOutput(b[want:])
+		if err != nil {
+			return Op{}, err
+		}
+		o.HasOutput, o.Output = true, out
+		b = b[:want]
 	}
 	if len(b) != want {
 		return o, fmt.Errorf("%w: %s op of %d bytes, want %d", ErrDecode, o.Kind, len(b), want)
@@ -257,11 +284,37 @@ func (o *Op) decodeBody(b []byte) (int, error) {
 	return bodyLen[o.Kind], nil
 }
 
+// decodeOutput reads a Reveal's `len u32 ‖ output` (rule L-41): len ≤
+// MaxOutputLen and exactly the bytes left.
+func decodeOutput(b []byte) ([]byte, error) {
+	if len(b) < 4 {
+		return nil, fmt.Errorf("%w: reveal output length: %w", ErrDecode, io.ErrUnexpectedEOF)
+	}
+	n := binary.BigEndian.Uint32(b)
+	switch {
+	case n > MaxOutputLen:
+		return nil, fmt.Errorf("%w: reveal output of %d bytes > %d", ErrDecode, n, MaxOutputLen)
+	case uint64(len(b)-4) < uint64(n):
+		return nil, fmt.Errorf("%w: reveal output: %w", ErrDecode, io.ErrUnexpectedEOF)
+	case uint64(len(b)-4) > uint64(n):
+		return nil, fmt.Errorf("%w: %d bytes after the reveal output", ErrDecode, uint64(len(b)-4)-uint64(n))
+	}
+	return append([]byte{}, b[4:]...), nil
+}
+
 // validate applies DecodeOp's static checks to an op built in memory (kind,
 // amount, slot, request id), so a sequencer op can never index out of range.
 func (o *Op) validate() error {
 	if o.Kind == 0 || o.Kind >= opKindEnd {
 		return fmt.Errorf("%w: unknown op kind %d", ErrDecode, o.Kind)
+	}
+	switch {
+	case (o.HasOutput || o.Output != nil) && o.Kind != OpReveal:
+		return fmt.Errorf("%w: %s op with an output", ErrDecode, o.Kind)
+	case !o.HasOutput && o.Output != nil:
+		return fmt.Errorf("%w: output without HasOutput", ErrDecode)
+	case len(o.Output) > MaxOutputLen:
+		return fmt.Errorf("%w: reveal output of %d bytes > %d", ErrDecode, len(o.Output), MaxOutputLen)
 	}
 	var c Op
 	c.Kind = o.Kind

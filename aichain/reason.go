@@ -45,6 +45,7 @@ const (
 	ReasonSlashed
 	ReasonBadSignature
 	ReasonListFull
+	ReasonNoOutput
 	reasonCount
 )
 
@@ -56,7 +57,7 @@ var reasonNames = [reasonCount]string{
 	"not committed", "already revealed", "opening does not match", "reveal phase closed",
 	"reveal phase open", "deposit consumed late", "request expired", "request slot busy",
 	"fewer than 3 miners", "closed at deadline", "answered", "refunded", "epoch leaf",
-	"slashed", "bad signature", "list full",
+	"slashed", "bad signature", "list full", "output missing or not the digest's",
 }
 
 // String returns the reason's name.

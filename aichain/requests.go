@@ -91,9 +91,22 @@ func (b *batchCtx) reveal(o *Op, tau uint32) Reason {
 	if !want.Equal(&sl.Commitment) {
 		return ReasonBadOpening
 	}
+	if b.outputs && !outputMatches(o, r.ID) {
+		return ReasonNoOutput
+	}
 	sl.Revealed, sl.Digest = true, o.Digest
 	b.c.st.setRequest(o.RequestSlot, r)
 	return ReasonOK
+}
+
+// outputMatches is rule L-41's check of a full-rollup reveal: it carries its
+// output and DigestOf(requestID, output) is the revealed digest.
+func outputMatches(o *Op, requestID [32]byte) bool {
+	if !o.HasOutput || len(o.Output) > MaxOutputLen {
+		return false
+	}
+	d := DigestOf(requestID, o.Output)
+	return d.Equal(&o.Digest)
 }
 
 // resolve closes a request (rules L-31, L-32): in a batch
