@@ -292,13 +292,23 @@ func (x *execCtx) chainDeposit(b *bitai.ChainDeposit) (bitai.ID, bitai.Reason, e
 // chainMessage stores a forced L2 op and appends it to the inbox (rule S-16).
 // Checks, in order: the chain exists; the op passes aichain.CheckForcedOp (rule
 // L-18: a v1 op that decodes strictly and, if signed, whose signature verifies
-// against the signer it carries).
+// against the signer it carries); on a full-rollup chain a Reveal carries its
+// output and the output hashes to its digest (rule L-41, ReasonBadRevealOutput).
 func (x *execCtx) chainMessage(b *bitai.ChainMessage) (bitai.ID, bitai.Reason, error) {
-	if _, ok, err := GetChain(x.st, b.ChainID); err != nil || !ok {
+	ch, ok, err := GetChain(x.st, b.ChainID)
+	if err != nil || !ok {
 		return bitai.ID{}, ReasonUnknownChain, err
 	}
-	if _, err := aichain.CheckForcedOp(b.ChainID, b.L2Op.Data, b.L2Op.Version); err != nil {
+	op, err := aichain.CheckForcedOp(b.ChainID, b.L2Op.Data, b.L2Op.Version)
+	if err != nil {
 		return bitai.ID{}, ReasonBadL2Op, nil
+	}
+	p, err := bitai.ChainParamsFromRecord(ch.Params)
+	if err != nil {
+		return bitai.ID{}, bitai.ReasonNone, fmt.Errorf("chain %x params: %w", b.ChainID, ErrRecord)
+	}
+	if p.FullRollup && aichain.CheckForcedReveal(&op) != nil {
+		return bitai.ID{}, ReasonBadRevealOutput, nil
 	}
 	id, r, err := x.newID(escrowIDKeys...)
 	if err != nil || r != bitai.ReasonNone {

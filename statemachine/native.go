@@ -179,6 +179,12 @@ func (n *NativeVerifier) ops(v *ChainView, b *bitai.SubmitBatch) ([]aichain.Op, 
 	}
 	var rec []byte
 	switch {
+	case b.Data != nil && b.Data.Version == aichain.DataV2:
+		d, err := aichain.DecodeBatchData(b.Data.Data) // reveals with their outputs
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNativeProof, err)
+		}
+		return d.Ops, nil
 	case b.Data != nil:
 		rec = b.Data.Data
 	case n.cfg.DA != nil:

@@ -109,6 +109,12 @@ const (
 	// ReasonBadExitProof: the leaf and path do not prove a signed exit against the
 	// last settled root (rule L-40).
 	ReasonBadExitProof bitai.Reason = 193
+	// ReasonBadRevealOutput: a forced Reveal on a full-rollup chain without its
+	// output or whose output does not hash to its digest (rule L-41).
+	ReasonBadRevealOutput bitai.Reason = 194
+	// ReasonOutputsMismatch: a full-rollup chain's batch whose inline data is not
+	// data v2 with one output per Reveal op, each hashing to its digest (rule L-41).
+	ReasonOutputsMismatch bitai.Reason = 195
 )
 
 // reasonNames holds the names of reasons 150–299. bitai keeps its name registry
@@ -158,6 +164,8 @@ var reasonNames = [...]string{
 	ReasonExitTooEarly - 150:        "exit_too_early",
 	ReasonAlreadyExited - 150:       "already_exited",
 	ReasonBadExitProof - 150:        "bad_exit_proof",
+	ReasonBadRevealOutput - 150:     "bad_reveal_output",
+	ReasonOutputsMismatch - 150:     "outputs_mismatch",
 }
 
 // ExecReasons returns the execution-failure reasons in code order.

@@ -22,7 +22,9 @@ import (
 //	    one L2 op per input line (nonces follow the L2 state):
 //	      stake K amount=N | unstake K | unlock K | join K | transfer K to=K2 amount=N
 //	      withdraw K to=BITAIKEY amount=N | commit R slots=(0,1,2) [digests=(a,b,c)]
-//	      reveal R slots=(..) [digests=(..)] | resolve R
+//	      reveal R slots=(..) [digests=(..)] [outputs=(..)] | resolve R
+//	    (on a full-rollup chain a reveal carries its digest's output unless
+//	    outputs= names another, or "-" for none)
 //	    l1 defaults to the next block's height, to to every entry confirmed by l1 up to
 //	    the shape's inbox slots. Mutations after the native build: number, prevroot,
 //	    newroot (another canonical root), noncanon (newRoot ≥ r), supply (+1),
@@ -30,13 +32,14 @@ import (
 //	    fakeoutcome, outcome:R (a refund for request R), data (garbage inline data),
 //	    datav2, datahash (another canonical dataHash), nowitness, withhold (pointer
 //	    record), forge (proof passes unchecked), withdraw:K:N (an extra withdrawal),
-//	    inboxto (+1), inboxtodown (−1), setl1:H.
+//	    inboxto (+1), inboxtodown (−1), setl1:H, dropoutputs (data v1: the DA
+//	    record without outputs), badoutput (data v2 with the first output replaced).
 //	l2 C
 //	    the chain's settled L2 state: supply, accounts, open requests
 //	state settlement=C exit=(C,i)
 //
 // tx kinds using the L2: deposit l2=K; message l2op=KIND key=K [account=N]
-// [l2nonce=N] [to=BITAIKEY] [amount=N] [req=R slot=J digest=D] [l2sig=bad] [opver=N];
+// [l2nonce=N] [to=BITAIKEY] [amount=N] [req=R slot=J digest=D [output=O|-]] [l2sig=bad] [opver=N];
 // exit key=K [to=BITAIKEY] [proof=wrongkey|tamper] [index=N] [ver=N].
 
 // l2Key derives a named L2 key and names its public key.
@@ -117,6 +120,7 @@ func (s *scenario) l2Ops(t testing.TB, c *aichain.Chain, a *args, kind, subject 
 	var ops []aichain.Op
 	slots := a.list("slots")
 	digests := a.list("digests")
+	outputs := a.list("outputs")
 	for n, js := range slots {
 		j := uint8(js[0] - '0')
 		d := "answer"
@@ -127,6 +131,17 @@ func (s *scenario) l2Ops(t testing.TB, c *aichain.Chain, a *args, kind, subject 
 		o.Slot = j
 		o.Digest = aichain.DigestOf(base.RequestID, []byte(d))
 		o.Salt = fr.NewElement(1000 + uint64(j))
+		if k == aichain.OpReveal && c.Config().Params.FullRollup {
+			// Full-rollup reveals carry their output (rule L-41): the digest's by
+			// default, another one or none ("-") by outputs=(..).
+			out := d
+			if n < len(outputs) {
+				out = outputs[n]
+			}
+			if out != "-" {
+				o.HasOutput, o.Output = true, []byte(out)
+			}
+		}
 		if k == aichain.OpCommit {
 			o.Commitment = aichain.CommitmentOf(chainID, base.RequestID, miners[j], o.Digest, o.Salt)
 			o.Digest, o.Salt = fr.Element{}, fr.Element{}
@@ -145,6 +160,7 @@ func (s *scenario) messageBody(t testing.TB, a *args) bitai.Body {
 	if a.has("slot") {
 		a.m["slots"] = a.m["slot"]
 		a.m["digests"] = a.m["digest"]
+		a.m["outputs"] = a.m["output"]
 	}
 	ops := s.l2Ops(t, c, a, a.str("l2op", ""), subject, map[uint32]uint64{})
 	require.Len(t, ops, 1)
@@ -314,6 +330,26 @@ func (s *scenario) mutateBatch(t testing.TB, b *bitai.SubmitBatch, m string) {
 		_, err := fmt.Sscan(arg, &h)
 		require.NoError(t, err)
 		b.L1Height = h
+	case "dropoutputs":
+		d, err := aichain.DecodeBatchData(b.Data.Data)
+		require.NoError(t, err)
+		da := d.Ops
+		for i := range da {
+			da[i].HasOutput, da[i].Output = false, nil
+		}
+		b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: aichain.EncodeDARecord(d)}
+	case "badoutput":
+		d, err := aichain.DecodeBatchData(b.Data.Data)
+		require.NoError(t, err)
+		var outs [][]byte
+		for _, o := range d.Ops {
+			if o.Kind == aichain.OpReveal {
+				outs = append(outs, o.Output)
+			}
+		}
+		require.NotEmpty(t, outs, "badoutput needs a reveal")
+		outs[0] = []byte("forged")
+		b.Data.Data = aichain.EncodeBatchData(aichain.EncodeDARecord(d), outs)
 	case "nowitness", "withhold":
 	default:
 		t.Fatalf("unknown batch mutation %q", m)

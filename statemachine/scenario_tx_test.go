@@ -209,7 +209,7 @@ func (s *scenario) body(t testing.TB, kind string, a *args, sender [32]byte) bit
 }
 
 // chainBody builds a ChainRegister: params=default|v2|short|bounds|reveal,
-// treasury=NAME|bad (an L2 key; default "treasury"), vk=good|bad|raw,
+// treasury=NAME|bad (an L2 key; default "treasury"), fullrollup=1 (rule L-41), vk=good|bad|raw,
 // circuit=test|unknown.
 func (s *scenario) chainBody(t testing.TB, a *args, sender [32]byte) bitai.Body {
 	models := make([]bitai.ID, 0)
@@ -222,6 +222,7 @@ func (s *scenario) chainBody(t testing.TB, a *args, sender [32]byte) bitai.Body 
 	p := bitai.DefaultChainParams()
 	p.RequestTTL = uint32(a.u64("ttl", uint64(p.RequestTTL)))
 	p.RequestFee = a.u64("requestfee", p.RequestFee)
+	p.FullRollup = a.u64("fullrollup", 0) == 1
 	if tr := a.str("treasury", "treasury"); tr != "bad" {
 		p.Treasury = s.l2Pub(tr)
 	}

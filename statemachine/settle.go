@@ -198,9 +198,26 @@ func (c *batchCtx) checkOutcomes() (bitai.Reason, error) {
 	return bitai.ReasonNone, nil
 }
 
-// checkData: inline data is a version-1 DA record (150) that decodes and hashes to
-// dataHash (187).
+// checkData: on a full-rollup chain the inline data is present and is data v2 whose
+// outputs match its reveals (195, rule L-41); elsewhere it is absent or a version-1
+// DA record (150). Either way the DA record decodes and hashes to dataHash (187).
 func (c *batchCtx) checkData() (bitai.Reason, error) {
+	if c.view.Params.FullRollup {
+		if c.b.Data == nil || c.b.Data.Version != aichain.DataV2 {
+			return ReasonOutputsMismatch, nil
+		}
+		d, err := aichain.DecodeBatchData(c.b.Data.Data)
+		if err != nil {
+			return ReasonOutputsMismatch, nil
+		}
+		if h := d.DataHash(); !h.Equal(&c.data) {
+			return ReasonDataMismatch, nil
+		}
+		if _, err := aichain.CheckBatchData(c.b.Data.Data); err != nil {
+			return ReasonOutputsMismatch, nil
+		}
+		return bitai.ReasonNone, nil
+	}
 	if c.b.Data == nil {
 		return bitai.ReasonNone, nil
 	}

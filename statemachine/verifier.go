@@ -70,8 +70,9 @@ func NewChainView(st State, dep *bitai.Deployment, chainID bitai.ID, h uint32) (
 }
 
 // SubmitBatchFor returns the SubmitBatch body that settles a batch aichain produced:
-// its fields as rule L-38 puts them into the public input, the DA record inline
-// (full-rollup) or, if pointer is not nil, the pointer instead, and proof as given
+// its fields as rule L-38 puts them into the public input, its inline data
+// (BatchOutput.Inline: data v2 with the reveals' outputs on a full-rollup chain,
+// rule L-41) or, if pointer is not nil, the pointer instead, and proof as given
 // (NativeVerifier ignores it).
 func SubmitBatchFor(chainID bitai.ID, out *aichain.BatchOutput, pointer *bitai.SubRecord, proof bitai.SubRecord) *bitai.SubmitBatch {
 	b := &bitai.SubmitBatch{ChainID: chainID, Number: out.Number, PrevRoot: out.PrevRoot.Bytes(),
@@ -81,7 +82,10 @@ func SubmitBatchFor(chainID bitai.ID, out *aichain.BatchOutput, pointer *bitai.S
 	if pointer != nil {
 		b.DAPointer = *pointer
 	} else {
-		b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: out.DARecord}
+		b.Data = &bitai.SubRecord{Version: out.Inline.Version, Data: out.Inline.Data}
+		if out.Inline.Data == nil {
+			b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: out.DARecord}
+		}
 	}
 	return b
 }
