@@ -278,8 +278,8 @@ func (w *World) submitBody(ci *ChainInfo, b *Batch, plan BatchPlan) *bitai.Submi
 		L2Supply: o.L2Supply, DataHash: o.DataHash.Bytes(),
 		Proof: bitai.SubRecord{Version: 1, Data: piBytes(o)}}
 	if ci.Inline {
-		if !plan.NoData {
-			sb.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: o.DARecord}
+		if !plan.NoData { // data v2: the DA record and the reveals' outputs (rule L-41)
+			sb.Data = &bitai.SubRecord{Version: o.Inline.Version, Data: o.Inline.Data}
 		}
 	} else {
 		h := o.DataHash.Bytes()

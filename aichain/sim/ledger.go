@@ -212,11 +212,9 @@ func (w *World) violate(b *Block, inv, detail string) {
 }
 
 // checkOutput: on a full-rollup chain an answered request's output must be on
-// Bitcoin. Nothing in the v1 protocol puts it there yet (docs/aichain-protocol.md
-// §7, finding O-1: the fix needs a statemachine and params change), so the check
-// runs only with RequireOutputs.
+// Bitcoin (finding O-1, fixed by rule L-41: outputs ride with their reveals).
 func (w *World) checkOutput(b *Block, ci *ChainInfo, t *Tx, o aichain.Outcome) {
-	if !w.RequireOutputs || !ci.Inline {
+	if !ci.Inline {
 		return
 	}
 	if _, ok := w.outputOnBitcoin(o.RequestID, o.Digest); !ok {

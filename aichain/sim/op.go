@@ -18,7 +18,7 @@ var opKinds = map[string]aichain.OpKind{"transfer": aichain.OpTransfer, "withdra
 // ChainMessage (via=force):
 //
 //	op by=A kind=transfer|withdraw|stake|unstake|unlock|join [to=B] [amount=N]
-//	op by=A kind=commit|reveal|resolve req=L [output=honest|lazy|collude]
+//	op by=A kind=commit|reveal|resolve req=L [output=honest|lazy|collude] [withhold]
 //
 // Attacks: slot=J (another assignment slot), reqslot=K (another request slot),
 // nonce=+K, signer=B (signed by B), sigof=B (B's signature under the signer's
@@ -221,6 +221,9 @@ func (r *Runner) requestOp(a Action, by *Actor, ci *ChainInfo, o *aichain.Op) (s
 		o.Signer, o.Sig = [32]byte{}, [64]byte{}
 	} else {
 		*o = reveal
+		if ci.Inline && !a.Has("withhold") { // full rollup: the output rides with the reveal (L-41)
+			o.HasOutput, o.Output = true, outputFor(kind, by, info.ID)
+		}
 	}
 	return "", nil
 }

@@ -118,7 +118,7 @@ func (g *gen) roles() Action {
 	for _, n := range g.r.W.names {
 		if n[0] == 'm' {
 			a.Args = append(a.Args, Arg{n, g.pick("honest", "honest", "honest", "honest", "lazy", "collude",
-				"silent", "late")})
+				"silent", "late", "withhold")})
 		}
 	}
 	return a

@@ -200,6 +200,7 @@ func (r *Runner) setup(a Action) ([]string, error) {
 
 // registerTx is a ChainRegister launching ci.
 func (r *Runner) registerTx(ci *ChainInfo, by *Actor, model bitai.ID) *Tx {
+	ci.Params.FullRollup = ci.Inline // registered, not a per-batch choice (rule L-41)
 	var seqs [][32]byte
 	for _, s := range ci.Sequencers {
 		seqs = append(seqs, s.Key)

@@ -179,8 +179,9 @@ func (r *Runner) forcedTx(by string, kind aichain.OpKind, id bitai.ID) *Tx {
 // commit MinWindow/2 blocks before the commit timeout if no settled batch holds
 // it; reveal once C-2 allows, forcing it before the reveal timeout; force a
 // Resolve if the sequencer has not resolved by c + revealTimeout + 10. lazy and
-// collude do the same with a wrong output; silent does nothing; late commits only
-// after the commit timeout.
+// collude do the same with a wrong output; withhold colludes but reveals without
+// its output (rule L-41); silent does nothing; late commits only after the commit
+// timeout.
 func (r *Runner) minerActions(name, role string) []Action {
 	if role == "silent" || r.Main == nil {
 		return nil
@@ -240,8 +241,14 @@ func (r *Runner) minerRequest(name, role, label string, info *requestInfo, j int
 	}
 	op := func(kind, via string) Action {
 		a := act("op", "by", name, "kind", kind, "req", label, "via", via)
-		if (role == "lazy" || role == "collude") && kind != "resolve" {
+		switch {
+		case (role == "lazy" || role == "collude") && kind != "resolve":
 			a.Args = append(a.Args, Arg{"output", role})
+		case role == "withhold" && kind != "resolve":
+			a.Args = append(a.Args, Arg{"output", "collude"})
+			if kind == "reveal" {
+				a.Args = append(a.Args, Arg{"withhold", "yes"})
+			}
 		}
 		return a
 	}

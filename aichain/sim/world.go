@@ -62,14 +62,12 @@ type World struct {
 	labels map[string]*Tx   // scenario label → the tx that creates the object
 	txs    map[[32]byte]*Tx // by BitAI txid
 
-	ledger map[[32]byte]int64 // expected balance change per BitAI key (rule: nobody gets more than owed)
-	paid   map[bitai.ID]string
-	exits  map[exitKey]bool
-	Stats  Stats
-	// RequireOutputs turns on the full-rollup outputs invariant (finding O-1).
-	RequireOutputs bool
-	found          []*Violation // violations seen while booking the last block
-	corrupt        []corruption // simulated bugs for the next block (harness tests)
+	ledger  map[[32]byte]int64 // expected balance change per BitAI key (rule: nobody gets more than owed)
+	paid    map[bitai.ID]string
+	exits   map[exitKey]bool
+	Stats   Stats
+	found   []*Violation // violations seen while booking the last block
+	corrupt []corruption // simulated bugs for the next block (harness tests)
 
 	roots       map[*aichain.Chain][32]byte
 	byL2        map[[32]byte]*Actor // by L2 key
