@@ -58,3 +58,25 @@ func FuzzDecodeLists(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeBatchData: DecodeBatchData (data v2, rule L-41) never panics, is
+// canonical, and CheckBatchData accepts only what it decodes.
+func FuzzDecodeBatchData(f *testing.F) {
+	rid := id(5)
+	rv := Op{Kind: OpReveal, RequestSlot: 3, RequestID: rid, Slot: 1, Digest: DigestOf(rid, []byte("a")),
+		HasOutput: true, Output: []byte("a")}
+	ops := append(sampleOps(f), rv)
+	f.Add(EncodeBatchData(EncodeDARecord(&DARecord{Number: 1, Ops: ops}), revealOutputs(ops)))
+	f.Add(EncodeBatchData(EncodeDARecord(&DARecord{}), nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := DecodeBatchData(b)
+		if _, cerr := CheckBatchData(b); cerr == nil {
+			require.NoError(t, err)
+		}
+		if err != nil {
+			require.ErrorIs(t, err, ErrDecode)
+			return
+		}
+		require.True(t, bytes.Equal(b, EncodeBatchData(EncodeDARecord(d), revealOutputs(d.Ops))))
+	})
+}
