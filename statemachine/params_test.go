@@ -53,6 +53,7 @@ func TestParamsAgreeWithAichain(t *testing.T) {
 		{"slash > minStake", func(p *bitai.ChainParams) { p.Slash = p.MinStake + 1 }},
 		{"feeSplit 10001", func(p *bitai.ChainParams) { p.FeeSplitBps = bitai.MaxBasisPoints + 1 }},
 		{"feeSplit 10000", func(p *bitai.ChainParams) { p.FeeSplitBps = bitai.MaxBasisPoints }},
+		{"full rollup", func(p *bitai.ChainParams) { p.FullRollup = true }},
 		{"zero treasury", func(p *bitai.ChainParams) { p.Treasury = [32]byte{} }},
 		{"treasury off the curve", func(p *bitai.ChainParams) { p.Treasury[0] ^= 1 }},
 	}
