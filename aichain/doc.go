@@ -16,6 +16,10 @@
 // Ops (rule L-34) have a versioned canonical byte encoding; signed ops carry a
 // BabyJubJub EdDSA signature (gnark-crypto's ecc/bn254/twistededwards/eddsa) over
 // a field element computed with zkhash, with a zkhash-based challenge hash.
+// On a full-rollup chain (params FullRollup) a Reveal is valid only with its
+// output (rule L-41): the op carries it, and the batch's inline data v2
+// (EncodeBatchData, CheckBatchData) lists one output per reveal after the DA
+// record; dataHash stays the DA record's.
 //
 // Everything is deterministic: no clock, no randomness, no floats, and no map
 // iteration order reaches a result. The package imports bitai, zkhash and
