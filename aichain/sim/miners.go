@@ -236,7 +236,8 @@ func (w *World) committedInTime(ci *ChainInfo, bt *Batch, r *aichain.Request, j 
 	}
 	deadline := uint64(r.ConfirmHeight) + uint64(ci.Params.CommitTimeout)
 	return w.forced(ci, r.ID, func(f *ForcedOp, h uint32) bool {
-		return f.Op.Kind == aichain.OpCommit && f.Op.Slot == j && f.Op.Commitment.Equal(&cm) && uint64(h) <= deadline
+		return f.Op.Kind == aichain.OpCommit && f.Op.Slot == j && f.Op.Commitment.Equal(&cm) && uint64(h) <= deadline &&
+			f.Op.RequestSlot == aichain.Slot(r.InboxIndex)
 	})
 }
 
@@ -254,6 +255,7 @@ func (w *World) revealedInTime(ci *ChainInfo, bt *Batch, r *aichain.Request, j u
 	deadline := uint64(r.ConfirmHeight) + uint64(ci.Params.RevealTimeout)
 	return w.forced(ci, r.ID, func(f *ForcedOp, h uint32) bool {
 		return f.Op.Kind == aichain.OpReveal && f.Op.Slot == j && f.Op.Digest.Equal(&d) && f.C2 &&
+			f.Op.RequestSlot == aichain.Slot(r.InboxIndex) &&
 			uint64(h) <= deadline
 	})
 }
@@ -273,7 +275,7 @@ func (w *World) collusion(ci *ChainInfo, bt *Batch, r *aichain.Request, j uint8,
 		}
 	}
 	w.forced(ci, r.ID, func(f *ForcedOp, _ uint32) bool {
-		if f.Op.Kind == aichain.OpReveal {
+		if f.Op.Kind == aichain.OpReveal && f.Op.RequestSlot == aichain.Slot(r.InboxIndex) {
 			got[f.Op.Slot] = append(got[f.Op.Slot], f.Op.Digest)
 		}
 		return false
@@ -295,7 +297,8 @@ func (w *World) collusion(ci *ChainInfo, bt *Batch, r *aichain.Request, j uint8,
 }
 
 // forced reports whether some forced op for the request, confirmed in the
-// current chain, satisfies ok (called with its confirm height).
+// current chain, satisfies ok (called with its confirm height). An op aimed at
+// another request slot is a no-op (rule L-20): the predicates check the slot.
 func (w *World) forced(ci *ChainInfo, id bitai.ID, ok func(*ForcedOp, uint32) bool) bool {
 	for _, t := range w.forcedByReq[id] {
 		if t.Event == nil || !t.Event.Applied || t.Force.Chain != ci.ID {

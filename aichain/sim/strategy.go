@@ -154,12 +154,16 @@ type minerProgress struct {
 	sent, revealSent bool
 }
 
-// forcedTx returns the latest forced op by an actor of a kind on a request that
-// is pending or confirmed in the current chain.
-func (r *Runner) forcedTx(by string, kind aichain.OpKind, id bitai.ID) *Tx {
+// forcedTx returns the latest forced op by an actor of a kind on a request (its
+// request slot, and for commits and reveals its assignment slot j) that is
+// pending or confirmed in the current chain. Ops aimed elsewhere (an attack
+// action in the actor's name) do not count.
+func (r *Runner) forcedTx(by string, kind aichain.OpKind, info *requestInfo, j int) *Tx {
 	for i := len(r.forced) - 1; i >= 0; i-- {
 		t := r.forced[i]
-		if t.From.Name != by || t.Force.Op.Kind != kind || t.Force.Op.RequestID != id {
+		o := &t.Force.Op
+		if t.From.Name != by || o.Kind != kind || o.RequestID != info.ID ||
+			o.RequestSlot != aichain.Slot(info.Q.InboxIndex) || (kind != aichain.OpResolve && int(o.Slot) != j) {
 			continue
 		}
 		if t.Event != nil {
@@ -257,7 +261,7 @@ func (r *Runner) minerRequest(name, role, label string, info *requestInfo, j int
 		committed, revealed = info.L2.Slots[j].Committed, info.L2.Slots[j].Revealed
 	}
 	ct, rt := c+uint64(p.CommitTimeout), c+uint64(p.RevealTimeout)
-	fc := r.forcedTx(name, aichain.OpCommit, info.ID)
+	fc := r.forcedTx(name, aichain.OpCommit, info, j)
 	var acts []Action
 	late := role == "late"
 	switch {
@@ -276,11 +280,11 @@ func (r *Runner) minerRequest(name, role, label string, info *requestInfo, j int
 		case !pr.revealSent:
 			pr.revealSent = true
 			acts = append(acts, op("reveal", "seq"))
-		case r.forcedTx(name, aichain.OpReveal, info.ID) == nil && tip+bitai.MinWindow/2 >= rt:
+		case r.forcedTx(name, aichain.OpReveal, info, j) == nil && tip+bitai.MinWindow/2 >= rt:
 			acts = append(acts, op("reveal", "force"))
 		}
 	}
-	if info.L2 != nil && r.forcedTx(name, aichain.OpResolve, info.ID) == nil && tip >= rt+10 &&
+	if info.L2 != nil && r.forcedTx(name, aichain.OpResolve, info, j) == nil && tip >= rt+10 &&
 		tip+1+uint64(p.ForceDelay) <= uint64(info.Q.Deadline) {
 		acts = append(acts, op("resolve", "force"))
 	}
