@@ -164,9 +164,18 @@ func (w *World) buildBatch(ci *ChainInfo, plan BatchPlan) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	ops := w.planOps(ci, base, plan, in)
 	var dropped []aichain.Op
 	var why []aichain.Reason
+	var ops []aichain.Op
+	for _, o := range w.planOps(ci, base, plan, in) {
+		// An op that fails the schema's static checks (L-34, L-41) would make the
+		// batch no transition at all: leave it out (client rule C-4).
+		if _, err := aichain.DecodeOp(o.Encode()); err != nil {
+			dropped, why = append(dropped, o), append(why, aichain.ReasonMalformed)
+			continue
+		}
+		ops = append(ops, o)
+	}
 	for {
 		in.Ops = ops
 		post := base.Clone()

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 func HonestOutput(id bitai.ID) []byte { return []byte(fmt.Sprintf("answer %x", id[:8])) }
 
 // outputFor is the output a miner of a given kind produces: honest, lazy (its
-// own junk), or colluding (a shared wrong answer).
+// own junk), colluding (a shared wrong answer), or big (above MaxOutputLen).
 func outputFor(kind string, a *Actor, id bitai.ID) []byte {
 	switch kind {
 	case "lazy":
@@ -29,6 +30,8 @@ func outputFor(kind string, a *Actor, id bitai.ID) []byte {
 		return []byte(fmt.Sprintf("lazy %s %x", name, id[:8]))
 	case "collude":
 		return []byte(fmt.Sprintf("collude %x", id[:8]))
+	case "big": // longer than any full-rollup reveal may carry (rule L-41)
+		return append(bytes.Repeat([]byte{'x'}, aichain.MaxOutputLen), id[:8]...)
 	}
 	return HonestOutput(id)
 }

@@ -44,7 +44,11 @@ func (r *Runner) op(a Action) ([]string, error) {
 		ci.pool = append(ci.pool, &PoolOp{By: by, Op: fo.Op, Sent: r.W.Tip()})
 		return nil, nil
 	}
-	t := &Tx{Label: r.label(a, "f"), From: by, Body: &bitai.ChainMessage{ChainID: ci.ID, L2Op: rec}, Force: fo}
+	body := &bitai.ChainMessage{ChainID: ci.ID, L2Op: rec}
+	if err := (&bitai.Tx{Version: bitai.TxVersion, Sender: by.Key, Body: body}).Validate(); err != nil {
+		return []string{fmt.Sprintf("op %s by %s cannot be sent: %v", a.Get("kind"), by.Name, err)}, nil
+	}
+	t := &Tx{Label: r.label(a, "f"), From: by, Body: body, Force: fo}
 	if fo != nil {
 		r.forced = append(r.forced, t)
 		if fo.Op.RequestID != (bitai.ID{}) {

@@ -246,7 +246,7 @@ func (r *Runner) minerRequest(name, role, label string, info *requestInfo, j int
 	op := func(kind, via string) Action {
 		a := act("op", "by", name, "kind", kind, "req", label, "via", via)
 		switch {
-		case (role == "lazy" || role == "collude") && kind != "resolve":
+		case (role == "lazy" || role == "collude" || role == "big") && kind != "resolve":
 			a.Args = append(a.Args, Arg{"output", role})
 		case role == "withhold" && kind != "resolve":
 			a.Args = append(a.Args, Arg{"output", "collude"})
