@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/bitai-l2/bitai/aichain"
 	"github.com/bitai-l2/bitai/bitai"
@@ -158,7 +159,10 @@ func (r *Runner) exit(a Action, by *Actor) ([]string, error) {
 // batch builds and queues a SubmitBatch:
 //
 //	batch by=A [l1=tip|tip-K|min|N] [entries=K] [ops=all|none] [censor=B] [resolve=no]
-//	      [nodata] [withhold] [number=K]
+//	      [nodata] [withhold] [number=K] [reverse]
+//
+// reverse hands the pool's ops to the builder newest first (a reordering
+// sequencer; slot order is still forced by rule L-29).
 //
 // l1=min is the lowest l1Height BitAI accepts in the next block (back-dating).
 func (r *Runner) batch(a Action) ([]string, error) {
@@ -186,7 +190,12 @@ func (r *Runner) batch(a Action) ([]string, error) {
 	}
 	plan.Number = n
 	if a.Get("ops") != "none" {
-		for _, p := range ci.pool {
+		pool := ci.pool
+		if a.Has("reverse") {
+			pool = slices.Clone(pool)
+			slices.Reverse(pool)
+		}
+		for _, p := range pool {
 			if p.done() || p.refused >= 3 || (a.Get("censor") != "" && p.By.Name == a.Get("censor")) {
 				continue
 			}
@@ -256,6 +265,7 @@ func indexOp(ops []aichain.Op, o *aichain.Op) int {
 func permanent(why aichain.Reason) bool {
 	switch why {
 	case aichain.ReasonCommitOpen, aichain.ReasonRevealOpen, aichain.ReasonTooEarly, aichain.ReasonInsufficient,
+		aichain.ReasonBadNonce, // a later nonce placed before an earlier one
 		aichain.ReasonNotCommitted, aichain.ReasonStakeTooLow, aichain.ReasonBanned, aichain.ReasonNothingLocked:
 		return false
 	}

@@ -114,7 +114,7 @@ func (g *gen) pick3(a, b, c int) int { return []int{a, b, c}[g.rng.IntN(3)] }
 // roles casts the sequencer and the miners.
 func (g *gen) roles() Action {
 	a := act("role", "seq", g.pick("honest", "honest", "honest:1", "honest:4", "censor:m1", "backdate",
-		"delay", "entries:1", "junk", "honest", "withhold"))
+		"delay", "entries:1", "junk", "honest", "withhold", "reorder", "nodata"))
 	for _, n := range g.r.W.names {
 		if n[0] == 'm' {
 			a.Args = append(a.Args, Arg{n, g.pick("honest", "honest", "honest", "honest", "lazy", "collude",

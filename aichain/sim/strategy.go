@@ -81,7 +81,8 @@ func (r *Runner) strategyActions() []Action {
 // backdate uses the lowest l1Height BitAI accepts; delay:K posts every K blocks
 // at the lowest l1Height; entries:K consumes at most K entries; junk floods the
 // inbox with no-op forced ops before every epoch boundary; nodata / withhold
-// publish no data; silent never posts.
+// publish no data; reorder hands the pool's ops over newest first; silent never
+// posts.
 func (r *Runner) sequencerActions(role string) []Action {
 	if role == "silent" || r.Main == nil {
 		return nil
@@ -122,6 +123,8 @@ func (r *Runner) sequencerActions(role string) []Action {
 		b.Args = append(b.Args, Arg{"entries", arg})
 	case "nodata", "withhold":
 		b.Args = append(b.Args, Arg{Key: name})
+	case "reorder":
+		b.Args = append(b.Args, Arg{Key: "reverse"})
 	}
 	return append(acts, b)
 }
