@@ -16,6 +16,7 @@ import (
 
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/btcnode/follow"
+	"github.com/bitai-l2/bitai/internal/unixsock"
 	"github.com/bitai-l2/bitai/statemachine"
 	"github.com/bitai-l2/bitai/store"
 )
@@ -88,7 +89,7 @@ type Indexer struct {
 	mu      sync.Mutex
 	state   int // 0 new, 1 started, 2 stopped
 	db      *store.DB
-	sock    *socketServer
+	sock    *unixsock.Server
 	cancel  context.CancelFunc
 	done    chan struct{}
 	runErr  error
@@ -156,7 +157,7 @@ func (ix *Indexer) Start(ctx context.Context) error {
 		_ = db.Close()
 		return err
 	}
-	var sock *socketServer
+	var sock *unixsock.Server
 	if ix.cfg.Socket {
 		if sock, err = serveSocket(SocketPath(ix.cfg.DataDir), NewDBAPI(db.Pebble()), ix.log); err != nil {
 			_ = db.Close()
@@ -208,7 +209,7 @@ func (ix *Indexer) Stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("indexer stop: block loop still running: %w", ctx.Err()))
 	}
 	if sock != nil {
-		if err := sock.close(ctx); err != nil {
+		if err := sock.Close(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("indexer stop: socket: %w", err))
 		}
 	}

@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"time"
 
 	"github.com/bitai-l2/bitai/bitai"
+	"github.com/bitai-l2/bitai/internal/unixsock"
 )
 
 // The query socket (DECISIONS A6) is HTTP/1.1 over a unix socket in the datadir
@@ -66,52 +64,14 @@ type dumpLine struct {
 	Err *queryError `json:"error,omitempty"`
 }
 
-// socketServer serves an API on a unix socket.
-type socketServer struct {
-	path string
-	ln   net.Listener
-	srv  *http.Server
-	done chan struct{}
-}
-
 // serveSocket listens on path (removing a stale socket file: the caller holds the
-// database lock, so no other indexer serves there) and serves api until close.
-func serveSocket(path string, api API, log *slog.Logger) (*socketServer, error) {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		_ = os.Remove(path)
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("query socket %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		_ = ln.Close()
-		return nil, fmt.Errorf("query socket %s: %w", path, err)
-	}
+// database lock, so no other indexer serves there) and serves api until Close.
+func serveSocket(path string, api API, log *slog.Logger) (*unixsock.Server, error) {
 	mux := http.NewServeMux()
 	h := &socketHandler{api: api, log: log}
 	mux.HandleFunc("POST /v1/query", h.query)
 	mux.HandleFunc("GET /v1/dump", h.dump)
-	s := &socketServer{path: path, ln: ln, done: make(chan struct{}),
-		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("query socket stopped", "path", path, "err", err)
-		}
-	}()
-	return s, nil
-}
-
-// close stops serving: in-flight requests get until ctx ends.
-func (s *socketServer) close(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		_ = s.srv.Close()
-	}
-	<-s.done
-	_ = os.Remove(s.path)
-	return err
+	return unixsock.Serve(path, "query socket", mux, log)
 }
 
 type socketHandler struct {
@@ -214,14 +174,7 @@ type SocketClient struct {
 
 // NewSocketClient returns a client of the socket at path; it does not connect yet.
 func NewSocketClient(path string) *SocketClient {
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-		MaxIdleConns: 2,
-	}
-	return &SocketClient{path: path, hc: &http.Client{Transport: tr}}
+	return &SocketClient{path: path, hc: unixsock.Client(path)}
 }
 
 // Close drops idle connections.

@@ -8,17 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/v2"
 
 	"github.com/bitai-l2/bitai/bitai"
 	"github.com/bitai-l2/bitai/inscriber/wallet"
+	"github.com/bitai-l2/bitai/internal/unixsock"
 	"github.com/bitai-l2/bitai/store"
 )
 
@@ -141,27 +139,11 @@ func NewReader(db *store.DB) *Inscriber {
 }
 
 // SocketServer serves an API on the datadir's socket.
-type SocketServer struct {
-	path string
-	srv  *http.Server
-	done chan struct{}
-}
+type SocketServer struct{ s *unixsock.Server }
 
 // ServeSocket listens on <datadir>/inscriber.sock (removing a stale socket: the
 // caller holds the database lock, so nobody else serves there) and serves api.
 func ServeSocket(datadir string, api API, log *slog.Logger) (*SocketServer, error) {
-	path := filepath.Join(datadir, SocketName)
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		_ = os.Remove(path)
-	}
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("status socket %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		_ = ln.Close()
-		return nil, fmt.Errorf("status socket %s: %w", path, err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		rep, err := api.Status(r.Context())
@@ -193,27 +175,15 @@ func ServeSocket(datadir string, api API, log *slog.Logger) (*SocketServer, erro
 		info, err := api.Enqueue(r.Context(), req.E, req.Encoding)
 		reply(w, info, err)
 	})
-	s := &SocketServer{path: path, done: make(chan struct{}),
-		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}}
-	go func() {
-		defer close(s.done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("status socket stopped", "path", path, "err", err)
-		}
-	}()
-	return s, nil
+	s, err := unixsock.Serve(filepath.Join(datadir, SocketName), "status socket", mux, log)
+	if err != nil {
+		return nil, err
+	}
+	return &SocketServer{s: s}, nil
 }
 
 // Close stops serving; in-flight requests get until ctx ends.
-func (s *SocketServer) Close(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		_ = s.srv.Close()
-	}
-	<-s.done
-	_ = os.Remove(s.path)
-	return err
-}
+func (s *SocketServer) Close(ctx context.Context) error { return s.s.Close(ctx) }
 
 type enqueueRequest struct {
 	E        []byte `json:"e"`
@@ -258,12 +228,7 @@ type SocketClient struct {
 // NewSocketClient returns a client of <datadir>/inscriber.sock.
 func NewSocketClient(datadir string) *SocketClient {
 	path := filepath.Join(datadir, SocketName)
-	return &SocketClient{path: path, http: &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		},
-	}}}
+	return &SocketClient{path: path, http: unixsock.Client(path)}
 }
 
 func (c *SocketClient) do(ctx context.Context, method, path string, body any, out any) error {
