@@ -54,11 +54,23 @@ func TestSimRandom(t *testing.T) {
 			t.Logf("seed %d: shrunk trace saved as %s", seed, path)
 		}
 	}
-	t.Logf("runs=%d blocks=%d batches=%d invariant-checks=%d failures=%d in %s", n, total.Blocks, total.Batches,
+	t.Logf("runs=%d blocks=%d batches=%d invariant-checks=%d (all six, after every block) failures=%d in %s", n, total.Blocks, total.Batches,
 		total.Checks, fails, time.Since(start).Round(time.Millisecond))
 	t.Logf("answered=%d refunded=%d expired=%d slashed=%d forced=%d reclaimed=%d exited=%d reorgs=%d failed-txs=%d",
 		total.Answered, total.Refunded, total.Expired, total.Slashed, total.Forced, total.Reclaimed, total.Exited,
 		total.Reorgs, total.Failed)
+	if fixed, _ := filepath.Glob(filepath.Join("testdata", "scenarios", "regress_*")); len(fixed) > 0 {
+		t.Logf("failures found earlier and fixed: %d, each kept as a regression scenario that TestScenarios runs: %v",
+			len(fixed), baseNames(fixed))
+	}
+}
+
+func baseNames(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = filepath.Base(p)
+	}
+	return out
 }
 
 // saveShrunk shrinks a failing run and writes it as a scenario.
