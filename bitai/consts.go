@@ -25,7 +25,7 @@ const (
 	MaxExpiryDistance = 1008
 
 	// SubmitWindow, EscapeBlocks, UpdateDelay and FreezeBlocks are the AI-chain
-	// settlement windows of DESIGN.md §3.2 (used from the AI-chain issues on).
+	// settlement windows of DESIGN.md §3.2 (docs/protocol.md: S-17, S-25, S-26, ChainUpdate).
 	SubmitWindow = 144
 	EscapeBlocks = 1008
 	UpdateDelay  = 4032

@@ -355,8 +355,9 @@ func (d *Deposit) UnmarshalBinary(b []byte) error {
 	return r.done()
 }
 
-// Message is a forced L2 op sent by ChainMessage (rule S-11), stored opaque until the
-// AI-chain issue defines the op schema (DECISIONS D5):
+// Message is a forced L2 op sent by ChainMessage (rule S-11). Its bytes are kept as
+// sent; aichain.CheckForcedOp validated them on arrival (S-16, L-18), and the L2 decodes
+// them when a batch consumes the entry:
 //
 //	message = chainID [32] ‖ inboxIndex u64 ‖ sender [32] ‖ confirmHeight u32 ‖
 //	          l2OpHash [32] ‖ opVersion u8 ‖ op (len u32 ‖ bytes)
