@@ -146,17 +146,8 @@ func TestBatchOutput(t *testing.T) {
 	require.True(t, accFrom.Equal(&out.InboxAccFrom))
 	require.Equal(t, []Withdrawal{{Recipient: [32]byte{1}, Amount: 200}}, out.Withdrawals)
 
-	var cs []Op
-	for j := range uint8(3) {
-		c, _ := h.commitOp(ks, slot, j, "x")
-		cs = append(cs, c)
-	}
+	cs, rvs := h.commitAll(ks, slot, "x")
 	h.batch(c0+1, cs...)
-	var rvs []Op
-	for j := range uint8(3) {
-		_, rv := h.commitOp(ks, slot, j, "x")
-		rvs = append(rvs, rv)
-	}
 	out = h.batch(c0+2, append(rvs, resolveOp(slot, rid))...)
 	d := DigestOf(rid, []byte("x"))
 	require.Equal(t, []Outcome{{RequestID: rid, Status: OutcomeAnswered, Digest: d}}, out.Outcomes)

@@ -199,6 +199,16 @@ func (h *harness) commitOp(ks []*PrivateKey, slot uint16, j uint8, output string
 	return c, rv
 }
 
+// commitAll returns the signed commits and the reveals of all three assignees of
+// the request in slot, every one for output.
+func (h *harness) commitAll(ks []*PrivateKey, slot uint16, output string) (cs, rvs []Op) {
+	for j := range uint8(3) {
+		c, rv := h.commitOp(ks, slot, j, output)
+		cs, rvs = append(cs, c), append(rvs, rv)
+	}
+	return cs, rvs
+}
+
 func resolveOp(slot uint16, rid [32]byte) Op {
 	return Op{Kind: OpResolve, RequestSlot: slot, RequestID: rid}
 }

@@ -84,19 +84,28 @@ func DecodeBatchData(b []byte) (*DARecord, error) {
 
 // CheckBatchData is BitAI's check of a full-rollup batch's inline data (rule
 // L-41): it decodes as data v2 and every Reveal op's output hashes to its digest
-// (DigestOf, rule L-14). It returns the DA record's dataHash.
+// (CheckOutputs). It returns the DA record's dataHash.
 func CheckBatchData(b []byte) (fr.Element, error) {
 	d, err := DecodeBatchData(b)
 	if err != nil {
 		return fr.Element{}, err
 	}
+	if err := d.CheckOutputs(); err != nil {
+		return fr.Element{}, err
+	}
+	return d.DataHash(), nil
+}
+
+// CheckOutputs checks a record DecodeBatchData returned (rule L-41): every Reveal
+// op's output hashes to its digest (DigestOf, rule L-14).
+func (d *DARecord) CheckOutputs() error {
 	for i := range d.Ops {
 		o := &d.Ops[i]
 		if o.Kind == OpReveal && !outputMatches(o, o.RequestID) {
-			return fr.Element{}, fmt.Errorf("%w: output of op %d does not hash to its digest", ErrDecode, i)
+			return fmt.Errorf("%w: output of op %d does not hash to its digest", ErrDecode, i)
 		}
 	}
-	return d.DataHash(), nil
+	return nil
 }
 
 // CheckForcedReveal is BitAI's check of a forced op on a full-rollup chain (rule

@@ -135,11 +135,7 @@ func TestFullRollupReveals(t *testing.T) {
 		ks := h.miners(3, 10)
 		rid, slot := h.request(1000, c0)
 		h.batch(c0)
-		var cs, rvs []Op
-		for j := range uint8(3) {
-			c, rv := h.commitOp(ks, slot, j, "a")
-			cs, rvs = append(cs, c), append(rvs, rv)
-		}
+		cs, rvs := h.commitAll(ks, slot, "a")
 		h.batch(c0+1, cs...)
 		return h, rid, slot, rvs
 	}

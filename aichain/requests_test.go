@@ -179,11 +179,7 @@ func TestRequestTiming(t *testing.T) {
 		h, ks := reqHarness(t, 3)
 		_, slot := h.request(1000, c0)
 		h.batch(c0)
-		var cs []Op
-		for j := range uint8(3) {
-			c, _ := h.commitOp(ks, slot, j, "a")
-			cs = append(cs, c)
-		}
+		cs, _ := h.commitAll(ks, slot, "a")
 		h.batch(c0+1, cs...)
 		_, rv := h.commitOp(ks, slot, 0, "b")
 		_, err := h.c.ApplyBatch(h.input(c0+2, 64, rv))
@@ -224,11 +220,7 @@ func TestRequestTiming(t *testing.T) {
 		p := h.c.cfg.Params
 		rid, slot := h.request(1000, c0)
 		h.batch(c0)
-		var cs []Op
-		for j := range uint8(3) {
-			c, _ := h.commitOp(ks, slot, j, "a")
-			cs = append(cs, c)
-		}
+		cs, _ := h.commitAll(ks, slot, "a")
 		h.batch(c0+1, cs...)
 		_, err := h.c.ApplyBatch(h.input(c0+p.RevealTimeout, 64, resolveOp(slot, rid)))
 		requireReason(t, err, ReasonRevealOpen)
@@ -258,11 +250,7 @@ func TestForcedRevealBeforeResolve(t *testing.T) {
 	p := h.c.cfg.Params
 	rid, slot := h.request(1000, c0)
 	h.batch(c0)
-	var cs, rvs []Op
-	for j := range uint8(3) {
-		c, rv := h.commitOp(ks, slot, j, "a")
-		cs, rvs = append(cs, c), append(rvs, rv)
-	}
+	cs, rvs := h.commitAll(ks, slot, "a")
 	h.batch(c0+1, cs...)
 	h.batch(c0+2, rvs[0], rvs[1])
 	h.message(rvs[2], c0+p.RevealTimeout) // forced, in time

@@ -213,7 +213,7 @@ func (c *batchCtx) checkData() (bitai.Reason, error) {
 		if h := d.DataHash(); !h.Equal(&c.data) {
 			return ReasonDataMismatch, nil
 		}
-		if _, err := aichain.CheckBatchData(c.b.Data.Data); err != nil {
+		if d.CheckOutputs() != nil {
 			return ReasonOutputsMismatch, nil
 		}
 		return bitai.ReasonNone, nil

@@ -82,10 +82,8 @@ func SubmitBatchFor(chainID bitai.ID, out *aichain.BatchOutput, pointer *bitai.S
 	if pointer != nil {
 		b.DAPointer = *pointer
 	} else {
-		b.Data = &bitai.SubRecord{Version: out.Inline.Version, Data: out.Inline.Data}
-		if out.Inline.Data == nil {
-			b.Data = &bitai.SubRecord{Version: aichain.DAVersion, Data: out.DARecord}
-		}
+		inline := out.Inline
+		b.Data = &inline
 	}
 	return b
 }

@@ -31,6 +31,14 @@ func answered(t *testing.T) *Runner {
 	return r
 }
 
+// requireViolation requires the checkers to report invariant inv now.
+func requireViolation(t *testing.T, r *Runner, inv string) {
+	t.Helper()
+	v, ok := IsViolation(r.W.Check())
+	require.True(t, ok, "no violation reported")
+	require.Equal(t, inv, v.Invariant)
+}
+
 // The invariant checkers must catch the faults they exist for: each subtest
 // injects one into an otherwise valid run.
 func TestCheckersCatchFaults(t *testing.T) {
@@ -44,16 +52,12 @@ func TestCheckersCatchFaults(t *testing.T) {
 		require.NoError(t, r.W.db.Update(context.Background(), func(w pebble.Writer) error {
 			return w.Set(statemachine.AccountKey(u1.Key), v, nil)
 		}))
-		v2, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvNoTheft, v2.Invariant)
+		requireViolation(t, r, InvNoTheft)
 	})
 	t.Run("payment the rules do not owe", func(t *testing.T) {
 		r := answered(t)
 		r.W.ledger[r.W.Actor("u2").Key]--
-		v, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvNoTheft, v.Invariant)
+		requireViolation(t, r, InvNoTheft)
 	})
 	t.Run("escrow paid twice", func(t *testing.T) {
 		r := answered(t)
@@ -61,24 +65,18 @@ func TestCheckersCatchFaults(t *testing.T) {
 		require.True(t, ok)
 		r.W.markPaid(r.W.tipBlock(), id, "refunded")
 		r.W.markPaid(r.W.tipBlock(), id, "reclaimed")
-		v, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvPaidOnce, v.Invariant)
+		requireViolation(t, r, InvPaidOnce)
 	})
 	t.Run("settled state differs from BitAI's", func(t *testing.T) {
 		r := answered(t)
 		r.W.tipBlock().settled[r.Main.ID] = r.Main.genesis
-		v, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvSettled, v.Invariant)
+		requireViolation(t, r, InvSettled)
 	})
 	t.Run("chain the L2 cannot start", func(t *testing.T) {
 		r := answered(t)
 		r.Main.genesis = nil
 		r.W.tipBlock().settled = map[bitai.ID]*aichain.Chain{}
-		v, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvNoBrick, v.Invariant)
+		requireViolation(t, r, InvNoBrick)
 	})
 	t.Run("honest miner slashed", func(t *testing.T) {
 		r := answered(t)
@@ -91,9 +89,7 @@ func TestCheckersCatchFaults(t *testing.T) {
 		fake := &Batch{Chain: r.Main.ID, In: &aichain.BatchInput{}, Out: &aichain.BatchOutput{Records: []aichain.Record{{
 			Source: aichain.SourceBatch, Reason: aichain.ReasonSlashed, RequestID: info.ID, Account: info.L2.Slots[1].Miner}}}}
 		r.W.checkSlashes(r.W.tipBlock(), r.Main, fake)
-		v, ok := IsViolation(r.W.Check())
-		require.True(t, ok)
-		require.Equal(t, InvHonestMiner, v.Invariant)
+		requireViolation(t, r, InvHonestMiner)
 	})
 }
 

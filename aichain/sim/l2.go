@@ -278,21 +278,19 @@ func opClass(k aichain.OpKind) int {
 	return 3
 }
 
-// submitBody is the SubmitBatch for a built batch.
+// submitBody is the SubmitBatch for a built batch: its proof is the public input
+// the simulator computed (finding N-1), a pointer chain names the dataHash, and a
+// nodata batch leaves out a full-rollup chain's inline data.
 func (w *World) submitBody(ci *ChainInfo, b *Batch, plan BatchPlan) *bitai.SubmitBatch {
 	o := b.Out
-	sb := &bitai.SubmitBatch{ChainID: ci.ID, Number: o.Number, PrevRoot: o.PrevRoot.Bytes(),
-		NewRoot: o.NewRoot.Bytes(), L1Height: o.L1Height, InboxTo: o.InboxTo,
-		Outcomes: aichain.EncodeOutcomes(o.Outcomes), Withdrawals: aichain.EncodeWithdrawals(o.Withdrawals),
-		L2Supply: o.L2Supply, DataHash: o.DataHash.Bytes(),
-		Proof: bitai.SubRecord{Version: 1, Data: piBytes(o)}}
-	if ci.Inline {
-		if !plan.NoData { // data v2: the DA record and the reveals' outputs (rule L-41)
-			sb.Data = &bitai.SubRecord{Version: o.Inline.Version, Data: o.Inline.Data}
-		}
-	} else {
+	var pointer *bitai.SubRecord
+	if !ci.Inline {
 		h := o.DataHash.Bytes()
-		sb.DAPointer = bitai.SubRecord{Version: 1, Data: h[:]}
+		pointer = &bitai.SubRecord{Version: 1, Data: h[:]}
+	}
+	sb := statemachine.SubmitBatchFor(ci.ID, o, pointer, bitai.SubRecord{Version: 1, Data: piBytes(o)})
+	if plan.NoData {
+		sb.Data = nil
 	}
 	return sb
 }

@@ -149,19 +149,24 @@ func (r *Runner) object(label string) (bitai.ID, bool) {
 	return t.Obj, true
 }
 
-// mine mines blocks: n=K (default 1) or to=H; order= lets the inscriber reorder
-// the first block's txs (reverse, or a comma list of mempool positions).
-func (r *Runner) mine(a Action) ([]string, error) {
-	n, err := a.Int("n", 1)
-	if err != nil {
-		return nil, err
-	}
+// blocks is how many blocks an action asks for: n=K (default 1), or up to to=H.
+func (r *Runner) blocks(a Action) (int64, error) {
 	if to := a.Get("to"); to != "" {
 		h, err := r.height(to)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		n = int64(h) - int64(r.W.Tip())
+		return int64(h) - int64(r.W.Tip()), nil
+	}
+	return a.Int("n", 1)
+}
+
+// mine mines blocks: n=K (default 1) or to=H; order= lets the inscriber reorder
+// the first block's txs (reverse, or a comma list of mempool positions).
+func (r *Runner) mine(a Action) ([]string, error) {
+	n, err := r.blocks(a)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	for i := int64(0); i < n; i++ {

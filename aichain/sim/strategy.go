@@ -15,16 +15,9 @@ import (
 // actor emits explicit actions, which run (and are recorded) like written ones;
 // then the block is mined. quiet reports only a summary.
 func (r *Runner) auto(a Action) ([]string, error) {
-	n, err := a.Int("n", 1)
+	n, err := r.blocks(a)
 	if err != nil {
 		return nil, err
-	}
-	if to := a.Get("to"); to != "" {
-		h, err := r.height(to)
-		if err != nil {
-			return nil, err
-		}
-		n = int64(h) - int64(r.W.Tip())
 	}
 	var out []string
 	from := r.W.Tip() + 1

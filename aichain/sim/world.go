@@ -239,13 +239,9 @@ func (w *World) Mine(order []int) (*Block, error) {
 	nonces := map[[32]byte]uint64{}
 	var btxs []*wire.MsgTx
 	for _, t := range txs {
-		n, ok := nonces[t.From.Key]
-		if !ok {
-			a, err := statemachine.GetAccount(w.state(), t.From.Key)
-			if err != nil {
-				return nil, err
-			}
-			n = a.NextNonce
+		n, err := w.nextNonce(nonces, t.From.Key)
+		if err != nil {
+			return nil, err
 		}
 		if t.Raw != nil {
 			// A tx re-mined after a reorg keeps its bytes and its nonce.
@@ -364,6 +360,19 @@ func (w *World) unwind(b *Block) {
 	}
 }
 
+// nextNonce is the nonce the next tx from key takes in the block being built:
+// the one after the last this block gave it (nonces), else the account's.
+func (w *World) nextNonce(nonces map[[32]byte]uint64, key [32]byte) (uint64, error) {
+	if n, ok := nonces[key]; ok {
+		return n, nil
+	}
+	a, err := statemachine.GetAccount(w.state(), key)
+	if err != nil {
+		return 0, err
+	}
+	return a.NextNonce, nil
+}
+
 // scratch applies a block at the next height to an overlay of the current state
 // and returns its events; nothing is kept (the no-brick check).
 func (w *World) scratch(txs []*Tx) ([]statemachine.Event, error) {
@@ -371,13 +380,9 @@ func (w *World) scratch(txs []*Tx) ([]statemachine.Event, error) {
 	nonces := map[[32]byte]uint64{}
 	var btxs []*wire.MsgTx
 	for _, t := range txs {
-		n, ok := nonces[t.From.Key]
-		if !ok {
-			a, err := statemachine.GetAccount(w.state(), t.From.Key)
-			if err != nil {
-				return nil, err
-			}
-			n = a.NextNonce
+		n, err := w.nextNonce(nonces, t.From.Key)
+		if err != nil {
+			return nil, err
 		}
 		nonces[t.From.Key] = n + 1
 		if err := t.sign(w.depID, n, h); err != nil {
